@@ -1,0 +1,48 @@
+/**
+ * Authentication and authorisation for everything under /v1. Fails closed: a /v1 route that does not
+ * declare its roles cannot even be registered, and a request without a valid bearer token never reaches a
+ * handler. Wrong role = 403 (roles are not secret); other organisations' data = 404 (in the queries).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticateToken } from '../auth/tokens.ts';
+import type { Principal } from '../auth/roles.ts';
+import { ApiError } from '../errors.ts';
+
+export const API_PREFIX = '/v1';
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new ApiError(401, 'unauthorized', 'a bearer token is required');
+  return request.principal;
+}
+
+export async function authPlugin(app: FastifyInstance): Promise<void> {
+  app.decorateRequest('principal', null);
+  app.decorate('routeTable', []);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(`${API_PREFIX}/`)) return;
+    const roles = route.config?.roles;
+    if (!roles || roles.length === 0) throw new Error(`route ${String(route.method)} ${route.url} declares no roles`);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      app.routeTable.push({ method, url: route.url, roles });
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.routeOptions.url;
+    if (!url || !url.startsWith(`${API_PREFIX}/`)) return;
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header.trim()) : null;
+    const principal = match ? await authenticateToken(app.db, match[1]!) : null;
+    if (!principal) {
+      reply.header('www-authenticate', 'Bearer realm="pillcap"');
+      throw new ApiError(401, 'unauthorized', header ? 'the bearer token is invalid, expired or revoked' : 'a bearer token is required');
+    }
+    const roles = request.routeOptions.config.roles ?? [];
+    if (!roles.includes(principal.role)) throw new ApiError(403, 'forbidden', `role "${principal.role}" may not use this route`);
+    request.principal = principal;
+    request.log.info({ tokenId: principal.tokenId, role: principal.role }, 'authenticated');
+  });
+}

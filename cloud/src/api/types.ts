@@ -1,0 +1,36 @@
+/** Fastify declarations shared by plugins and routes. */
+import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { DownlinkMessage } from '../../../protocol/src/messages.ts';
+import type { Database } from '../db/database.ts';
+import type { Principal, Role } from './auth/roles.ts';
+
+/** What the API needs from the downlink (C1's cloud/src/downlink implements it). */
+export interface DownlinkPublisher {
+  publish(serial: string, message: DownlinkMessage): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+    downlink: DownlinkPublisher;
+    /** Every /v1 route with its roles, in registration order. */
+    routeTable: RouteEntry[];
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on the route. Every /v1 route must declare them (checked when the route is added). */
+    roles?: readonly Role[];
+  }
+}
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/** One row of the route table, collected while routes are added: drives the role-by-route test matrix. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  roles: readonly Role[];
+}

@@ -1,0 +1,85 @@
+/**
+ * pillcap factory run --unit sim|<serial-port> [--unit ...] [--firmware <bundle>] [--report <dir>]
+ *                     [--api <url> --token <manufacturing token>] [--broker host:port] [--station <id>]
+ *                     [--fault <name>] [--credentials <dir>] [--fixture operator]
+ *
+ * Several --unit options (or a comma list) run as a batch, in parallel. Exit code 0 when every unit passed,
+ * 1 when any failed, 2 on a usage error.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DevelopmentIssuer, DirectoryIssuer } from './credential-issuer.ts';
+import { runBatch } from './batch.ts';
+import { SIM_FAULTS, type SimFault } from './sim-unit.ts';
+import { loadTestPlan } from './test-plan.ts';
+
+const USAGE = `usage: pillcap factory run --unit sim|<serial-port> [--unit ...] [--firmware <bundle>] [--report <dir>]
+       [--api <url> --token <token>] [--broker host:port] [--station <id>] [--fault <${SIM_FAULTS.join('|')}>]
+       [--credentials <dir>]\n`;
+
+export async function run(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  if (verb !== 'run') {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        unit: { type: 'string', multiple: true },
+        firmware: { type: 'string' },
+        report: { type: 'string', default: 'reports/factory' },
+        api: { type: 'string' },
+        token: { type: 'string' },
+        broker: { type: 'string' },
+        station: { type: 'string', default: 'station-1' },
+        fault: { type: 'string' },
+        credentials: { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const units = (values.unit ?? []).flatMap((u) => u.split(',')).filter(Boolean);
+  if (units.length === 0) {
+    process.stderr.write(`--unit is required\n${USAGE}`);
+    return 2;
+  }
+  if (values.fault && !SIM_FAULTS.includes(values.fault as SimFault)) {
+    process.stderr.write(`unknown fault "${values.fault}"; known: ${SIM_FAULTS.join(', ')}\n`);
+    return 2;
+  }
+  if ((values.api && !values.token) || (!values.api && values.token)) {
+    process.stderr.write('--api and --token go together\n');
+    return 2;
+  }
+  const firmware = resolve(values.firmware ?? 'firmware/dist/pillcap-moddable.js');
+  if (!existsSync(firmware)) {
+    if (values.firmware) {
+      process.stderr.write(`firmware bundle not found: ${firmware}\n`);
+      return 2;
+    }
+    const { buildFirmware } = await import('../../firmware/build/build-firmware.ts');
+    await buildFirmware();
+  }
+  const results = await runBatch({
+    units,
+    bundlePath: firmware,
+    plan: loadTestPlan(),
+    reportDir: resolve(values.report!),
+    stationId: values.station!,
+    broker: values.broker,
+    fault: values.fault as SimFault | undefined,
+    credentials: values.credentials ? new DirectoryIssuer(values.credentials) : new DevelopmentIssuer(),
+    registration: values.api ? { apiUrl: values.api, token: values.token! } : undefined,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  for (const { report, reportPath } of results) {
+    process.stdout.write(`${report.unit}: ${report.passed ? 'PASS' : `FAIL at ${report.failedStep}`} (${(report.durationMs / 1000).toFixed(1)} s) -> ${reportPath}\n`);
+  }
+  return results.every((r) => r.report.passed) ? 0 : 1;
+}

@@ -1,0 +1,199 @@
+/**
+ * The end-of-line steps. Each takes the unit and the plan step (limits, timeout) and returns what it
+ * measured, or throws StepFailure with a message the line operator can act on.
+ */
+import type { ConsoleReply } from './console-link.ts';
+import { ConsoleReplyError, ConsoleSilentError } from './console-link.ts';
+import type { PlanStep, StepId } from './test-plan.ts';
+import { describeLimits, withinLimits } from './test-plan.ts';
+import type { UnitUnderTest } from './unit-under-test.ts';
+
+export class StepFailure extends Error {
+  constructor(message: string, readonly value: number | string | null = null) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+export interface StepOutcome {
+  value: number | string | null;
+  message: string;
+}
+
+export interface StepContext {
+  unit: UnitUnderTest;
+  step: PlanStep;
+  expectedImageHash: string;
+  factoryBroker: { host: string; port: number };
+  /** Facts gathered by earlier steps (IMEI, ICCID, ...), read by provisioning and the report. */
+  facts: Record<string, string | number>;
+}
+
+type StepRunner = (ctx: StepContext) => Promise<StepOutcome>;
+
+async function ask(ctx: StepContext, command: string): Promise<ConsoleReply> {
+  try {
+    return await ctx.unit.console().command(command, ctx.step.timeoutMs);
+  } catch (error) {
+    if (error instanceof ConsoleSilentError) throw new StepFailure(`console silent: no answer to "${command}" within ${error.timeoutMs} ms`);
+    if (error instanceof ConsoleReplyError) throw new StepFailure(`unit refused "${command}": ${String(error.reply.error ?? 'no reason given')}`);
+    throw error;
+  }
+}
+
+function requireLimits(ctx: StepContext, value: number, what: string): StepOutcome {
+  if (!withinLimits(value, ctx.step.limits)) {
+    throw new StepFailure(`${what} ${value} ${ctx.step.limits?.unit ?? ''} outside ${describeLimits(ctx.step.limits)}`.replace(/\s+/g, ' '), value);
+  }
+  return { value, message: `${what} ${value} ${ctx.step.limits?.unit ?? ''} (limit ${describeLimits(ctx.step.limits)})`.replace(/\s+/g, ' ') };
+}
+
+async function waitFor(ctx: StepContext, command: string, accept: (reply: ConsoleReply) => boolean): Promise<ConsoleReply> {
+  const deadline = Date.now() + ctx.step.timeoutMs;
+  let last: ConsoleReply = await ask(ctx, command);
+  while (!accept(last)) {
+    if (Date.now() > deadline) return last;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    last = await ask(ctx, command);
+  }
+  return last;
+}
+
+const stepRunners: Record<StepId, StepRunner> = {
+  async console(ctx) {
+    const reply = await ask(ctx, 'ident');
+    ctx.facts.firmware = String(reply.version ?? '');
+    ctx.facts.imageHash = String(reply.imageHash ?? '');
+    return { value: String(reply.version ?? ''), message: `firmware ${String(reply.version)} answered` };
+  },
+
+  async 'firmware-hash'(ctx) {
+    const reported = String(ctx.facts.imageHash ?? (await ask(ctx, 'ident')).imageHash ?? '');
+    if (reported !== ctx.expectedImageHash) {
+      throw new StepFailure(`wrong firmware: unit reports image ${reported || '(none)'}, expected ${ctx.expectedImageHash}`, reported);
+    }
+    return { value: reported, message: `image ${reported}` };
+  },
+
+  async flash(ctx) {
+    const reply = await ask(ctx, 'selftest');
+    const flash = (reply.flash ?? {}) as Record<string, unknown>;
+    const failed = ['write', 'read', 'erase'].filter((part) => flash[part] !== true);
+    if (failed.length > 0) throw new StepFailure(`flash error: ${failed.join(', ')} failed${flash.error ? ` (${String(flash.error)})` : ''}`);
+    return { value: null, message: 'write, read and erase ok' };
+  },
+
+  async lid(ctx) {
+    const fixture = ctx.unit.fixture;
+    await fixture.setLid(true);
+    const opened = await waitFor(ctx, 'lid?', (r) => r.lid === 'open');
+    if (opened.lid !== 'open') throw new StepFailure('dead lid sensor: lid opened but the unit still reads closed');
+    await fixture.setLid(false);
+    const closed = await waitFor(ctx, 'lid?', (r) => r.lid === 'closed');
+    if (closed.lid !== 'closed') throw new StepFailure('lid sensor stuck: lid closed but the unit still reads open');
+    return { value: null, message: 'open and close seen' };
+  },
+
+  async button(ctx) {
+    const fixture = ctx.unit.fixture;
+    const idle = await ask(ctx, 'button?');
+    if (idle.button !== 'released') throw new StepFailure('stuck button: reads pressed with nothing pressing it');
+    await fixture.setButton(true);
+    const pressed = await waitFor(ctx, 'button?', (r) => r.button === 'pressed');
+    await fixture.setButton(false);
+    if (pressed.button !== 'pressed') throw new StepFailure('dead button: pressed but the unit reads released');
+    const released = await waitFor(ctx, 'button?', (r) => r.button === 'released');
+    if (released.button !== 'released') throw new StepFailure('stuck button: released but the unit still reads pressed');
+    return { value: null, message: 'press and release seen' };
+  },
+
+  async led(ctx) {
+    await ask(ctx, 'led on');
+    const sensed = await ctx.unit.fixture.ledLit();
+    const lit = sensed ?? (await ctx.unit.fixture.confirm('Is the LED lit?'));
+    await ask(ctx, 'led off');
+    if (!lit) throw new StepFailure('LED did not light');
+    const off = await ctx.unit.fixture.ledLit();
+    if (off === true) throw new StepFailure('LED stays lit after "led off"');
+    return { value: null, message: sensed === undefined ? 'operator confirmed' : 'fixture sensed light' };
+  },
+
+  async buzzer(ctx) {
+    await ctx.unit.fixture.buzzerHeard();
+    await ask(ctx, 'buzz 200');
+    const sensed = await ctx.unit.fixture.buzzerHeard();
+    const heard = sensed ?? (await ctx.unit.fixture.confirm('Did the buzzer sound?'));
+    if (!heard) throw new StepFailure('buzzer silent');
+    return { value: null, message: sensed === undefined ? 'operator confirmed' : 'fixture heard the buzzer' };
+  },
+
+  async battery(ctx) {
+    const reply = await ask(ctx, 'battery?');
+    const mv = Number(reply.mv);
+    if (!Number.isFinite(mv)) throw new StepFailure('battery reading missing');
+    return requireLimits(ctx, mv, 'battery');
+  },
+
+  async 'modem-alive'(ctx) {
+    const reply = await ask(ctx, 'modem info');
+    ctx.facts.modemFirmware = String(reply.firmware ?? '');
+    return { value: String(reply.firmware ?? ''), message: `modem ${String(reply.firmware ?? '?')}` };
+  },
+
+  async imei(ctx) {
+    const reply = await ask(ctx, 'modem info');
+    const imei = String(reply.imei ?? '');
+    if (!/^\d{15}$/.test(imei)) throw new StepFailure(`bad IMEI "${imei}"`, imei);
+    ctx.facts.imei = imei;
+    return { value: imei, message: `IMEI ${imei}` };
+  },
+
+  async iccid(ctx) {
+    const reply = await ask(ctx, 'modem info');
+    const iccid = String(reply.iccid ?? '');
+    if (!/^\d{18,22}F?$/.test(iccid)) throw new StepFailure(`no SIM: ICCID unreadable ("${iccid}")`, iccid);
+    ctx.facts.iccid = iccid;
+    return { value: iccid, message: `ICCID ${iccid}` };
+  },
+
+  async 'sim-ready'(ctx) {
+    const reply = await ask(ctx, 'modem info');
+    if (reply.sim !== 'READY') throw new StepFailure(`no SIM: SIM state ${String(reply.sim ?? 'unknown')}`, String(reply.sim ?? ''));
+    return { value: 'READY', message: 'SIM ready' };
+  },
+
+  async registration(ctx) {
+    const reply = await waitFor(ctx, 'modem signal', (r) => r.registered === true);
+    if (reply.registered !== true) throw new StepFailure(`not registered within ${ctx.step.timeoutMs / 1000} s (state ${String(reply.state ?? '?')})`);
+    ctx.facts.rsrpDbm = Number(reply.rsrp);
+    return { value: String(reply.operator ?? ''), message: `registered on ${String(reply.operator ?? '?')}` };
+  },
+
+  async rsrp(ctx) {
+    const reply = await ask(ctx, 'modem signal');
+    const rsrp = Number(reply.rsrp);
+    if (!Number.isFinite(rsrp)) throw new StepFailure('weak signal: no RSRP reading (no service)');
+    try {
+      return requireLimits(ctx, rsrp, 'RSRP');
+    } catch (error) {
+      throw new StepFailure(`weak signal: ${(error as Error).message}`, rsrp);
+    }
+  },
+
+  async mqtt(ctx) {
+    const { host, port } = ctx.factoryBroker;
+    const reply = await ask(ctx, `modem mqtt ${host} ${port}`);
+    return { value: Number(reply.ms ?? 0), message: `connected to ${host}:${port}` };
+  },
+
+  async 'network-time'(ctx) {
+    const reply = await ask(ctx, 'modem time');
+    const unixS = Number(reply.unixS);
+    if (!Number.isFinite(unixS) || unixS < Date.UTC(2024, 0, 1) / 1000) throw new StepFailure('no network time');
+    return { value: unixS, message: `network time ${new Date(unixS * 1000).toISOString()} (${String(reply.source ?? '?')})` };
+  },
+};
+
+export function runnerFor(id: StepId): StepRunner {
+  return stepRunners[id];
+}
