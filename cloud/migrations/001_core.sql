@@ -49,7 +49,9 @@ CREATE TABLE devices (
   dropped_total   bigint NOT NULL DEFAULT 0,                  -- device's cumulative dropped-events counter
   config_version  integer NOT NULL DEFAULT 0,                 -- config version the cloud wants
   device_config_version integer,                              -- config version the device reported (Hello)
-  boot_count      integer
+  boot_count      integer,
+  hw_revision     text,                                        -- from Hello
+  last_reset_reason integer                                    -- from Hello / heartbeat (Memfault-style code)
 );
 
 CREATE TABLE patients (
@@ -120,6 +122,18 @@ CREATE TABLE events (
 );
 CREATE INDEX events_patient_time ON events (patient_id, occurred_at);
 CREATE INDEX events_device_boot ON events (device_id, boot, uptime_s);
+
+-- Seq ranges a cap reported lost: missing between two consecutive events of one batch (the cap sends its log
+-- in order, so they can never arrive; its log was full). Acks count them as accounted for (docs/protocol.md
+-- 5.1) so the cap's log never stalls; support sees them as lost events, never silently.
+CREATE TABLE lost_seq_ranges (
+  device_id     uuid NOT NULL REFERENCES devices(id),
+  from_seq      bigint NOT NULL,
+  to_seq        bigint NOT NULL CHECK (to_seq >= from_seq),
+  uplink_id     bigint NOT NULL REFERENCES uplinks(id),
+  recorded_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (device_id, from_seq)
+);
 
 -- What the cloud did to device time: corrections, rejections, estimates. Field support reads these.
 CREATE TABLE time_corrections (

@@ -1,39 +1,27 @@
 /**
  * AppMessage: the union of every firmware module's message union, carried on the one `Bus<AppMessage>`.
- * Each module documents its own inputs and outputs at the top of its file; this file only joins them.
- *
- * Core (F1) messages are declared here because several modules share them; connectivity (F2) adds its own
- * union through the import below.
+ * Each module declares its own union at the top of its file (inputs/outputs documented there); this file
+ * only joins them, plus the core messages that several modules share.
  */
-import type { Command, DeviceConfig, EventKind, SymptomPattern, TimeSource } from '../../protocol/src/messages.ts';
+import type { Command, DeviceConfig, EventKind, TimeSource } from '../../protocol/src/messages.ts';
+import type { LidMessage } from './modules/lid.ts';
+import type { ButtonMessage } from './modules/button.ts';
+import type { ReminderMessage } from './modules/reminders.ts';
 // ---- F2 (connectivity) message union: F2 owns firmware/src/uplink/connectivity-messages.ts ----
 import type { ConnectivityMessage } from './uplink/connectivity-messages.ts';
 
-/** Lid module outputs. */
-export type LidMessage =
-  | { type: 'LID_OPENED' } // debounced opening (the event is recorded at close, stamped with this moment)
-  | { type: 'LID_CLOSED'; openDurationS: number } // debounced closing; the LidOpened event has been recorded
-  | { type: 'LID_LEFT_OPEN'; openForS: number }; // the lid stayed open past config.lidLeftOpenS (once per opening)
+export type { LidMessage, ButtonMessage, ReminderMessage };
 
-/** Button module outputs. */
-export type ButtonMessage = { type: 'SYMPTOM_RECORDED'; pattern: SymptomPattern; seq: number };
-
-/** Reminder module outputs. */
-export type ReminderMessage =
-  | { type: 'REMINDER_DUE'; slot: number }
-  | { type: 'REMINDER_CHIME'; slot: number }
-  | { type: 'REMINDER_CLEARED'; slot: number } // the lid opened while the slot was due
-  | { type: 'DOSE_MISSED'; slot: number };
-
-/** Core outputs: the event log, time keeping and power. */
+/** Core messages: the event log, time keeping, config, commands and power. */
 export type CoreMessage =
-  | { type: 'EVENT_RECORDED'; seq: number; kind: EventKind } // any event appended to flash (seq 0 = dropped)
+  | { type: 'EVENT_RECORDED'; seq: number; kind: EventKind } // an event was appended to flash
   | { type: 'EVENTS_ACKED'; ackSeq: number } // input from connectivity: the cloud holds everything <= ackSeq
-  | { type: 'TIME_SYNCED'; unixS: number; source: TimeSource } // wall clock accepted by TimeKeeper.setWall
+  | { type: 'TIME_SYNCED'; unixS: number; source: TimeSource } // output of TimeKeeper.setWall (accepted)
   | { type: 'CONFIG_RECEIVED'; config: DeviceConfig } // input from connectivity: a Config downlink
   | { type: 'CONFIG_APPLIED'; config: DeviceConfig } // output: the config now in force (persisted)
+  | { type: 'CONFIG_REJECTED'; field: string } // output: a received config failed validation (kept the old one)
   | { type: 'COMMAND_RECEIVED'; command: Command } // input from connectivity: a Command downlink
-  | { type: 'SHIP_MODE' } // about to enter shipping mode (System OFF): finish what must be finished now
+  | { type: 'SHIP_MODE' } // about to enter shipping mode (System OFF)
   | { type: 'REBOOT_PENDING'; reason: number } // about to reset with this Memfault-style reason
   | { type: 'BOOTED'; boot: number; resetReason: number };
 

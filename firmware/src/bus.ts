@@ -14,25 +14,25 @@ export interface BusMessage {
 type Handler<M> = (message: M) => void;
 
 export class Bus<M extends BusMessage> {
-  private readonly handlers: Handler<M>[] = [];
-  private readonly queue: M[] = [];
-  private draining = false;
+  private readonly handlers_: Handler<M>[] = [];
+  private readonly queue_: M[] = [];
+  private draining_ = false;
 
   subscribe(handler: Handler<M>): void {
-    this.handlers.push(handler);
+    this.handlers_.push(handler);
   }
 
   publish(message: M): void {
-    this.queue.push(message);
-    if (this.draining) return;
-    this.draining = true;
+    this.queue_.push(message);
+    if (this.draining_) return;
+    this.draining_ = true;
     try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
-        for (let i = 0; i < this.handlers.length; i++) this.handlers[i](next);
+      for (let next = this.queue_.shift(); next !== undefined; next = this.queue_.shift()) {
+        for (let i = 0; i < this.handlers_.length; i++) this.handlers_[i](next);
       }
     } finally {
-      this.draining = false;
-      this.queue.length = 0;
+      this.draining_ = false;
+      this.queue_.length = 0;
     }
   }
 }

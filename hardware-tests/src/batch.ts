@@ -19,6 +19,10 @@ export interface BatchOptions {
   credentials: CredentialIssuer;
   registration?: RegistrationTarget;
   log?: (line: string) => void;
+  /** Firmware and modem traces of simulated units (debugging). */
+  trace?: (line: string) => void;
+  /** Called with each unit before it is tested (tests keep the simulated units to inspect them). */
+  onUnit?: (unit: UnitUnderTest) => void;
 }
 
 export interface BatchResult {
@@ -41,8 +45,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult[]> {
     return await Promise.all(
       options.units.map(async (name, index) => {
         const unit: UnitUnderTest = name === 'sim' || name.startsWith('sim:')
-          ? new SimUnit(name === 'sim' ? `sim-${index + 1}` : name.slice(4), { fault: options.fault, seed: index + 1 })
+          ? new SimUnit(name === 'sim' ? `sim-${index + 1}` : name.slice(4), { fault: options.fault, brokerUrl: `mqtt://${broker}`, log: options.trace })
           : new SerialUnit(name);
+        options.onUnit?.(unit);
         try {
           const report = await testUnit(unit, {
             stationId: options.stationId,

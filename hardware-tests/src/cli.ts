@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DevelopmentIssuer, DirectoryIssuer } from './credential-issuer.ts';
 import { runBatch } from './batch.ts';
@@ -57,12 +58,13 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('--api and --token go together\n');
     return 2;
   }
-  const firmware = resolve(values.firmware ?? 'firmware/dist/pillcap-moddable.js');
+  const firmware = values.firmware ? resolve(values.firmware) : fileURLToPath(new URL('../../firmware/dist/pillcap-moddable.js', import.meta.url));
   if (!existsSync(firmware)) {
     if (values.firmware) {
       process.stderr.write(`firmware bundle not found: ${firmware}\n`);
       return 2;
     }
+    process.stdout.write(`building the firmware bundle (${firmware})\n`);
     const { buildFirmware } = await import('../../firmware/build/build-firmware.ts');
     await buildFirmware();
   }
@@ -79,7 +81,10 @@ export async function run(args: string[]): Promise<number> {
     log: (line) => process.stdout.write(`${line}\n`),
   });
   for (const { report, reportPath } of results) {
-    process.stdout.write(`${report.unit}: ${report.passed ? 'PASS' : `FAIL at ${report.failedStep}`} (${(report.durationMs / 1000).toFixed(1)} s) -> ${reportPath}\n`);
+    process.stdout.write(
+      `${report.unit}${report.serial ? ` ${report.serial}` : ''}: ${report.passed ? 'PASS' : `FAIL at ${report.failedStep}`} ` +
+        `(${(report.durationMs / 1000).toFixed(1)} s) -> ${reportPath} (+ .txt, station.log)\n`,
+    );
   }
   return results.every((r) => r.report.passed) ? 0 : 1;
 }

@@ -1,7 +1,46 @@
-/** The image hash a unit must report through `ident` after flashing the given bundle. */
+/**
+ * The image hash a unit must report through `ident` after flashing a bundle, computed the way F1's build
+ * (firmware/build/build-firmware.ts) computes ports.build.imageHash: the first 16 bytes (32 hex digits) of
+ * SHA-256 over the bundle text built with a zero placeholder in place of the hash. The bundle carries its
+ * hash in the header line and as the one string literal the bundler inlined; putting the placeholder back
+ * and hashing again recomputes it from the code, so a corrupted or edited bundle is caught before flashing.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
+export const IMAGE_HASH_HEX_DIGITS = 32;
+const PLACEHOLDER = '0'.repeat(IMAGE_HASH_HEX_DIGITS);
+const HEADER = /^\/\* pillcap firmware (\S+) image ([0-9a-f]{32}) /;
+
+export class BundleError extends Error {
+  constructor(readonly bundlePath: string, detail: string) {
+    super(`${bundlePath}: ${detail}`);
+    this.name = 'BundleError';
+  }
+}
+
+export interface BundleIdentity {
+  version: string;
+  imageHash: string;
+  buildUnixS: number;
+  bytes: number;
+}
+
+/** Hash of the code in `text` (a device bundle as the build wrote it), recomputed; throws if it disagrees. */
+export function bundleIdentity(text: string, bundlePath = 'bundle'): BundleIdentity {
+  const newline = text.indexOf('\n');
+  const header = HEADER.exec(newline < 0 ? text : text.slice(0, newline));
+  if (!header) throw new BundleError(bundlePath, 'not a pillcap device bundle (no "pillcap firmware <version> image <hash>" header)');
+  const claimed = header[2];
+  const body = text.slice(newline + 1);
+  const literal = JSON.stringify(claimed);
+  if (!body.includes(literal)) throw new BundleError(bundlePath, `image hash ${claimed} of the header is not compiled into the code`);
+  const recomputed = createHash('sha256').update(body.split(literal).join(JSON.stringify(PLACEHOLDER))).digest('hex').slice(0, IMAGE_HASH_HEX_DIGITS);
+  if (recomputed !== claimed) throw new BundleError(bundlePath, `corrupt bundle: code hashes to ${recomputed}, header says ${claimed}`);
+  const build = /buildUnixS:\s*(\d+)/.exec(body);
+  return { version: header[1], imageHash: claimed, buildUnixS: build ? Number(build[1]) : 0, bytes: Buffer.byteLength(text) };
+}
+
 export function expectedImageHash(bundlePath: string): string {
-  return createHash('sha256').update(readFileSync(bundlePath)).digest('hex').slice(0, 16);
+  return bundleIdentity(readFileSync(bundlePath, 'utf8'), bundlePath).imageHash;
 }

@@ -16,18 +16,24 @@ export class RegistrationError extends Error {
 export async function registerUnit(target: RegistrationTarget, report: UnitReport): Promise<{ serial: string }> {
   if (!report.passed) throw new RegistrationError('a unit that failed its end-of-line test cannot be registered');
   if (!report.serial) throw new RegistrationError('unit has no serial');
+  // Shape of C3's RegisterDeviceBody (cloud/src/api/routes/devices/schemas.ts).
   const body = {
     serial: report.serial,
     imei: report.imei,
     iccid: report.iccid,
-    firmware: report.firmware,
+    appFirmware: report.firmware,
+    modemFirmware: report.modemFirmware ?? undefined,
+    imageHash: report.imageHash || undefined,
     factoryReport: {
       passed: report.passed,
       stationId: report.stationId,
-      planVersion: report.planVersion,
-      finishedAt: report.finishedAt,
-      imageHash: report.imageHash,
-      steps: report.steps.map(({ id, status, value, message }) => ({ id, status, value, message })),
+      testedAt: report.finishedAt || new Date().toISOString(),
+      steps: report.steps.map(({ id, status, value, message }) => ({
+        name: id,
+        ok: status === 'pass',
+        value: typeof value === 'number' ? value : null,
+        message: message.slice(0, 200),
+      })),
     },
   };
   const response = await fetch(new URL('/v1/devices', target.apiUrl), {

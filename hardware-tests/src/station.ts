@@ -3,6 +3,7 @@
  * Steps run in plan order and stop at the first failure, so each fault is named at its own step and a
  * failed unit is never provisioned or registered.
  */
+import type { TranscriptLine } from './console-link.ts';
 import type { CredentialIssuer } from './credential-issuer.ts';
 import { registerUnit, type RegistrationTarget } from './registration-client.ts';
 import { runnerFor, StepFailure, type StepContext } from './steps.ts';
@@ -29,6 +30,25 @@ export function serialFromImei(facts: Record<string, string | number>): string {
   return `PC-${imei.slice(-10).padStart(10, '0')}`;
 }
 
+/** Console lines are at most 256 characters on the device, so files go in chunks of whole base64 quads. */
+export const UPLOAD_CHUNK_CHARS = 192;
+
+async function uploadFile(unit: UnitUnderTest, name: string, content: Uint8Array): Promise<void> {
+  const text = toBase64(content);
+  for (let at = 0; at < text.length; at += UPLOAD_CHUNK_CHARS) {
+    const chunk = text.slice(at, at + UPLOAD_CHUNK_CHARS);
+    const last = at + UPLOAD_CHUNK_CHARS >= text.length;
+    const reply = await unit.console().command(`modem upload ${name} ${chunk}${last ? '' : ' more=1'}`, last ? 30_000 : 3_000);
+    if (last && reply.bytes !== content.length) throw new Error(`modem stored ${String(reply.bytes)} bytes of ${name}, expected ${content.length}`);
+  }
+}
+
+/** Credentials never reach the report: upload lines keep the file name and length only. */
+function redact(line: TranscriptLine): TranscriptLine {
+  const m = /^(modem upload \S+) (\S+)(.*)$/.exec(line.line);
+  return m ? { ...line, line: `${m[1]} <${m[2].length} base64 chars>${m[3]}` } : line;
+}
+
 export async function testUnit(unit: UnitUnderTest, options: StationOptions): Promise<UnitReport> {
   const log = options.log ?? (() => {});
   const started = new Date();
@@ -47,6 +67,7 @@ export async function testUnit(unit: UnitUnderTest, options: StationOptions): Pr
     imei: null,
     iccid: null,
     firmware: null,
+    modemFirmware: null,
     imageHash: '',
     steps,
     provisioning: { status: 'not-run', message: '' },
@@ -61,8 +82,9 @@ export async function testUnit(unit: UnitUnderTest, options: StationOptions): Pr
     report.imei = facts.imei ? String(facts.imei) : null;
     report.iccid = facts.iccid ? String(facts.iccid) : null;
     report.firmware = facts.firmware ? String(facts.firmware) : null;
+    report.modemFirmware = facts.modemFirmware ? String(facts.modemFirmware) : null;
     try {
-      report.transcript = unit.console().transcript;
+      report.transcript = unit.console().transcript.map(redact);
     } catch {
       report.transcript = [];
     }
@@ -99,9 +121,11 @@ export async function testUnit(unit: UnitUnderTest, options: StationOptions): Pr
   const settle = async (part: 'provisioning' | 'registration' | 'shipping', work: () => Promise<string>): Promise<boolean> => {
     try {
       report[part] = { status: 'pass', message: await work() };
+      log(`${unit.label}: PASS ${part} ${report[part].message}`);
       return true;
     } catch (error) {
       report[part] = { status: 'fail' as StepStatus, message: (error as Error).message };
+      log(`${unit.label}: FAIL ${part} ${report[part].message}`);
       report.passed = false;
       report.failedStep = part;
       return false;
@@ -109,16 +133,14 @@ export async function testUnit(unit: UnitUnderTest, options: StationOptions): Pr
   };
 
   const provisioned = await settle('provisioning', async () => {
-    const serial = (options.serialFor ?? serialFromImei)(facts);
+    const serial = facts.serial ? String(facts.serial) : (options.serialFor ?? serialFromImei)(facts);
     await unit.console().command(`provision serial=${serial}`);
     const credentials = await options.credentials.issue(serial);
-    for (const file of credentials.files) {
-      await unit.console().command(`modem upload ${file.name} ${toBase64(file.content)}`, 15_000);
-    }
+    for (const file of credentials.files) await uploadFile(unit, file.name, file.content);
     const ident = await unit.console().command('ident');
-    if (ident.serial !== serial) throw new Error(`unit reports serial ${String(ident.serial)} after provisioning ${serial}`);
+    if (ident.serial !== serial || ident.provisioned !== true) throw new Error(`unit reports serial ${String(ident.serial)} after provisioning ${serial}`);
     report.serial = serial;
-    return `serial ${serial}, ${credentials.files.length} credential files (${options.credentials.kind})`;
+    return `serial ${serial}, ${credentials.files.length} credential files in the modem (${options.credentials.kind})`;
   });
   if (!provisioned) return finish();
 
@@ -130,11 +152,13 @@ export async function testUnit(unit: UnitUnderTest, options: StationOptions): Pr
     if (!registered) return finish();
   } else {
     report.registration = { status: 'not-run', message: 'no API configured (--api/--token)' };
+    log(`${unit.label}: SKIP registration ${report.registration.message}`);
   }
 
   await settle('shipping', async () => {
+    await unit.console().command('modem off', 15_000);
     await unit.console().command('ship');
-    return 'shipping mode: sleeps until the lid opens or the charger is connected';
+    return 'modem off; shipping mode: sleeps until the lid opens or the charger is connected';
   });
   return finish();
 }

@@ -31,12 +31,18 @@ export interface StepContext {
 
 type StepRunner = (ctx: StepContext) => Promise<StepOutcome>;
 
+const CONSOLE_TRY_MS = 500;
+
 async function ask(ctx: StepContext, command: string): Promise<ConsoleReply> {
   try {
     return await ctx.unit.console().command(command, ctx.step.timeoutMs);
   } catch (error) {
     if (error instanceof ConsoleSilentError) throw new StepFailure(`console silent: no answer to "${command}" within ${error.timeoutMs} ms`);
-    if (error instanceof ConsoleReplyError) throw new StepFailure(`unit refused "${command}": ${String(error.reply.error ?? 'no reason given')}`);
+    if (error instanceof ConsoleReplyError) {
+      const { error: code, detail, stage } = error.reply;
+      const extra = [stage !== undefined ? `stage ${String(stage)}` : '', detail !== undefined ? String(detail) : ''].filter(Boolean).join(', ');
+      throw new StepFailure(`unit refused "${command}": ${String(code ?? 'no reason given')}${extra ? ` (${extra})` : ''}`);
+    }
     throw error;
   }
 }
@@ -61,10 +67,26 @@ async function waitFor(ctx: StepContext, command: string, accept: (reply: Consol
 
 const stepRunners: Record<StepId, StepRunner> = {
   async console(ctx) {
-    const reply = await ask(ctx, 'ident');
-    ctx.facts.firmware = String(reply.version ?? '');
+    // A unit that is still booting drops console input (as a real UART before the firmware reads it):
+    // ask again with short tries until the step's timeout.
+    const deadline = Date.now() + ctx.step.timeoutMs;
+    let reply: ConsoleReply | undefined;
+    while (!reply) {
+      const tryMs = Math.min(CONSOLE_TRY_MS, Math.max(1, deadline - Date.now()));
+      try {
+        reply = await ctx.unit.console().command('ident', tryMs);
+      } catch (error) {
+        if (!(error instanceof ConsoleSilentError) || Date.now() >= deadline) {
+          if (error instanceof ConsoleSilentError) throw new StepFailure(`console silent: no answer to "ident" within ${ctx.step.timeoutMs} ms`);
+          if (error instanceof ConsoleReplyError) throw new StepFailure(`unit refused "ident": ${String(error.reply.error ?? 'no reason given')}`);
+          throw error;
+        }
+      }
+    }
+    ctx.facts.firmware = String(reply.firmware ?? '');
     ctx.facts.imageHash = String(reply.imageHash ?? '');
-    return { value: String(reply.version ?? ''), message: `firmware ${String(reply.version)} answered` };
+    if (typeof reply.serial === 'string' && reply.provisioned === true) ctx.facts.serial = reply.serial;
+    return { value: String(reply.firmware ?? ''), message: `firmware ${String(reply.firmware ?? '?')} answered (boot ${String(reply.bootCount ?? '?')})` };
   },
 
   async 'firmware-hash'(ctx) {
@@ -76,11 +98,13 @@ const stepRunners: Record<StepId, StepRunner> = {
   },
 
   async flash(ctx) {
+    // F1's selftest: {"ok":true,"passed":bool,"steps":[{"name":"flash","ok":bool,"value","message"},...]}
     const reply = await ask(ctx, 'selftest');
-    const flash = (reply.flash ?? {}) as Record<string, unknown>;
-    const failed = ['write', 'read', 'erase'].filter((part) => flash[part] !== true);
-    if (failed.length > 0) throw new StepFailure(`flash error: ${failed.join(', ')} failed${flash.error ? ` (${String(flash.error)})` : ''}`);
-    return { value: null, message: 'write, read and erase ok' };
+    const steps = Array.isArray(reply.steps) ? (reply.steps as { name?: unknown; ok?: unknown; message?: unknown }[]) : [];
+    const flash = steps.find((step) => step.name === 'flash');
+    if (!flash) throw new StepFailure('flash error: the unit\'s selftest reports no flash check');
+    if (flash.ok !== true) throw new StepFailure(`flash error: scratch block write/read/erase failed (${String(flash.message ?? 'no detail')})`);
+    return { value: null, message: 'scratch block written, read back and erased' };
   },
 
   async lid(ctx) {
@@ -136,6 +160,7 @@ const stepRunners: Record<StepId, StepRunner> = {
 
   async 'modem-alive'(ctx) {
     const reply = await ask(ctx, 'modem info');
+    if (typeof reply.firmware !== 'string' || reply.firmware === '') throw new StepFailure('modem answered without a firmware revision');
     ctx.facts.modemFirmware = String(reply.firmware ?? '');
     return { value: String(reply.firmware ?? ''), message: `modem ${String(reply.firmware ?? '?')}` };
   },
@@ -151,7 +176,7 @@ const stepRunners: Record<StepId, StepRunner> = {
   async iccid(ctx) {
     const reply = await ask(ctx, 'modem info');
     const iccid = String(reply.iccid ?? '');
-    if (!/^\d{18,22}F?$/.test(iccid)) throw new StepFailure(`no SIM: ICCID unreadable ("${iccid}")`, iccid);
+    if (!/^\d{18,22}$/.test(iccid)) throw new StepFailure(`no SIM: ICCID unreadable (SIM ${String(reply.sim ?? 'state unknown')})`, reply.iccid === null ? null : iccid);
     ctx.facts.iccid = iccid;
     return { value: iccid, message: `ICCID ${iccid}` };
   },
@@ -171,8 +196,8 @@ const stepRunners: Record<StepId, StepRunner> = {
 
   async rsrp(ctx) {
     const reply = await ask(ctx, 'modem signal');
-    const rsrp = Number(reply.rsrp);
-    if (!Number.isFinite(rsrp)) throw new StepFailure('weak signal: no RSRP reading (no service)');
+    if (typeof reply.rsrp !== 'number') throw new StepFailure('weak signal: no RSRP reading (no service)');
+    const rsrp = reply.rsrp;
     try {
       return requireLimits(ctx, rsrp, 'RSRP');
     } catch (error) {
@@ -183,7 +208,7 @@ const stepRunners: Record<StepId, StepRunner> = {
   async mqtt(ctx) {
     const { host, port } = ctx.factoryBroker;
     const reply = await ask(ctx, `modem mqtt ${host} ${port}`);
-    return { value: Number(reply.ms ?? 0), message: `connected to ${host}:${port}` };
+    return { value: Number(reply.ms ?? 0), message: `MQTT connect to ${host}:${port} in ${String(reply.ms ?? '?')} ms (unit time)` };
   },
 
   async 'network-time'(ctx) {

@@ -28,6 +28,7 @@ export interface UnitReport {
   imei: string | null;
   iccid: string | null;
   firmware: string | null;
+  modemFirmware: string | null;
   imageHash: string;
   steps: StepResult[];
   provisioning: { status: StepStatus; message: string };

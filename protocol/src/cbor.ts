@@ -45,98 +45,77 @@ export const MAX_DEPTH = 64;
 const TWO32 = 4294967296;
 const MAX_SAFE = 9007199254740991;
 
-const fail = (code: string, message: string): never => {
-  throw new CborError(code, message);
+/** Messages stay short (code and byte offset): this file ships in a 64 KiB firmware bundle. */
+const fail = (code: string, at: number | string): never => {
+  throw new CborError(code, `${code.replace('_', ' ')} at ${typeof at === 'number' ? 'offset ' : ''}${at}`);
 };
 
 const big = (n: number | string): bigint => {
-  if (typeof BigInt !== 'function') fail('unsupported', 'integer needs BigInt, which this runtime lacks');
+  if (typeof BigInt !== 'function') fail('unsupported', 'BigInt');
   return BigInt(n);
 };
 
 // ------------------------------------------------------------------------------------------------ decode
 
-interface Reader {
-  b: Uint8Array;
-  v: DataView;
-  p: number;
-}
+// Decoder state lives in module variables (not an object) so the minifier can shorten every access: this
+// file ships in a 64 KiB firmware bundle. decodeCbor never calls out to user code, so it cannot re-enter.
+let B: Uint8Array = new Uint8Array(0);
+let V: DataView = new DataView(B.buffer);
+let P = 0;
 
-const need = (r: Reader, n: number): void => {
-  if (r.p + n > r.b.length) fail('truncated', `need ${n} byte(s) at offset ${r.p}, input ends at ${r.b.length}`);
+/** Claims `n` bytes and returns their offset. */
+const take = (n: number): number => {
+  if (P + n > B.length) fail('truncated', P);
+  P += n;
+  return P - n;
 };
 
 /** Reads the argument of a head; -1 means indefinite (ai 31), which callers accept only where allowed. */
-function arg(r: Reader, ai: number): number | bigint {
+function arg(ai: number): number | bigint {
   if (ai < 24) return ai;
-  const v = r.v;
-  const p = r.p;
-  switch (ai) {
-    case 24:
-      need(r, 1);
-      r.p += 1;
-      return r.b[p]!;
-    case 25:
-      need(r, 2);
-      r.p += 2;
-      return v.getUint16(p);
-    case 26:
-      need(r, 4);
-      r.p += 4;
-      return v.getUint32(p);
-    case 27: {
-      need(r, 8);
-      r.p += 8;
-      const hi = v.getUint32(p);
-      const lo = v.getUint32(p + 4);
-      if (hi < 0x200000) return hi * TWO32 + lo;
-      return (big(hi) << big(32)) | big(lo);
-    }
-    case 31:
-      return -1;
+  if (ai === 24) return B[take(1)]!;
+  if (ai === 25) return V.getUint16(take(2));
+  if (ai === 26) return V.getUint32(take(4));
+  if (ai === 27) {
+    const p = take(8);
+    const hi = V.getUint32(p);
+    const lo = V.getUint32(p + 4);
+    return hi < 0x200000 ? hi * TWO32 + lo : (big(hi) << big(32)) | big(lo);
   }
-  return fail('reserved', `reserved additional information ${ai} at offset ${p - 1}`);
+  return ai === 31 ? -1 : fail('reserved', P - 1);
 }
 
 /** A length: definite lengths must fit what is left of the input (each element takes >= `unit` bytes). */
-function length(r: Reader, ai: number, unit: number): number {
-  const n = arg(r, ai);
-  if (typeof n !== 'number' || (n >= 0 && n * unit > r.b.length - r.p)) {
-    fail('too_long', `declared length ${n} exceeds the ${r.b.length - r.p} byte(s) left at offset ${r.p}`);
-  }
+function length(ai: number, unit: number): number {
+  const n = arg(ai);
+  if (typeof n !== 'number' || n * unit > B.length - P) fail('too_long', P);
   return n as number;
 }
 
 function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;
-  if (e === 0) return s * m * 5.960464477539063e-8; // 2^-24
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (m + 1024) * Math.pow(2, e - 25);
+  const v = e === 0 ? m * 5.960464477539063e-8 : e === 31 ? (m ? NaN : Infinity) : (m + 1024) * Math.pow(2, e - 25);
+  return h & 0x8000 ? -v : v;
 }
 
 /** Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
-function utf8Decode(b: Uint8Array, start: number, end: number): string {
+function utf8Decode(b: Uint8Array, i: number, end: number): string {
   let out = '';
   let units: number[] = [];
-  for (let i = start; i < end; ) {
-    const c = b[i++]!;
-    let cp = c;
-    if (c >= 0x80) {
-      let n: number;
-      let min: number;
-      if (c >= 0xc2 && c <= 0xdf) (n = 1), (min = 0x80), (cp = c & 0x1f);
-      else if (c >= 0xe0 && c <= 0xef) (n = 2), (min = 0x800), (cp = c & 0x0f);
-      else if (c >= 0xf0 && c <= 0xf4) (n = 3), (min = 0x10000), (cp = c & 0x07);
-      else return fail('invalid_utf8', `invalid UTF-8 lead byte 0x${c.toString(16)}`);
-      if (i + n > end) fail('invalid_utf8', 'truncated UTF-8 sequence');
+  while (i < end) {
+    let cp = b[i++]!;
+    if (cp >= 0x80) {
+      const n = cp >= 0xf0 ? 3 : cp >= 0xe0 ? 2 : 1;
+      const min = n === 3 ? 0x10000 : n === 2 ? 0x800 : 0x80;
+      if (cp < 0xc2 || cp > 0xf4 || i + n > end) fail('invalid_utf8', i - 1);
+      cp &= 0x3f >> n;
       for (let k = 0; k < n; k++) {
-        const cc = b[i++]!;
-        if ((cc & 0xc0) !== 0x80) fail('invalid_utf8', 'invalid UTF-8 continuation byte');
-        cp = (cp << 6) | (cc & 0x3f);
+        const c = b[i++]!;
+        if ((c & 0xc0) !== 0x80) fail('invalid_utf8', i - 1);
+        cp = (cp << 6) | (c & 0x3f);
       }
-      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail('invalid_utf8', 'invalid UTF-8 code point');
+      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail('invalid_utf8', i - 1);
       if (cp > 0xffff) {
         cp -= 0x10000;
         units.push(0xd800 | (cp >> 10));
@@ -144,7 +123,7 @@ function utf8Decode(b: Uint8Array, start: number, end: number): string {
       }
     }
     units.push(cp);
-    if (units.length >= 1024) {
+    if (units.length > 1023) {
       out += String.fromCharCode.apply(null, units);
       units = [];
     }
@@ -159,209 +138,155 @@ function bytesToInt(bytes: Uint8Array, negative: boolean): number | bigint {
   return n >= big(-MAX_SAFE) && n <= big(MAX_SAFE) ? Number(n) : n;
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const part of parts) {
-    out.set(part, o);
-    o += part.length;
-  }
-  return out;
-}
+/** In an indefinite-length item: true when another element follows, false (and consumed) at the break. */
+const more = (): boolean => (B[take(1)] === 0xff ? false : (P--, true));
 
-function item(r: Reader, depth: number): unknown {
-  need(r, 1);
-  const start = r.p;
-  const ib = r.b[r.p++]!;
-  const major = ib >> 5;
-  const ai = ib & 0x1f;
-  switch (major) {
-    case 0:
-    case 1: {
-      const n = arg(r, ai);
-      if (n === -1) return fail('reserved', `indefinite length on an integer at offset ${start}`);
-      if (major === 0) return n;
-      if (typeof n === 'number') return n < MAX_SAFE ? -1 - n : big(-1) - big(n);
-      return big(-1) - n;
+function item(depth: number): unknown {
+  const start = take(1);
+  const major = B[start]! >> 5;
+  const ai = B[start]! & 0x1f;
+  if (major > 3 && major < 7 && depth >= MAX_DEPTH) fail('too_deep', start);
+  if (major < 2) {
+    const n = arg(ai);
+    if (n === -1) return fail('reserved', start);
+    if (major === 0) return n;
+    return typeof n === 'number' ? (n < MAX_SAFE ? -1 - n : big(-1) - big(n)) : big(-1) - n;
+  }
+  if (major < 4) {
+    const n = length(ai, 1);
+    let bytes: Uint8Array;
+    if (n >= 0) {
+      P += n;
+      if (major === 3) return utf8Decode(B, P - n, P);
+      return new Uint8Array(B.subarray(P - n, P)); // a plain copy even when the input is a Node Buffer
     }
-    case 2:
-    case 3: {
-      const n = length(r, ai, 1);
-      let bytes: Uint8Array;
-      if (n >= 0) {
-        if (major === 3) {
-          r.p += n;
-          return utf8Decode(r.b, r.p - n, r.p);
-        }
-        bytes = r.b.slice(r.p, r.p + n);
-        r.p += n;
-      } else {
-        // Indefinite string: definite chunks of the same major type, then break.
-        const parts: Uint8Array[] = [];
-        let total = 0;
-        for (;;) {
-          need(r, 1);
-          const cb = r.b[r.p]!;
-          if (cb === 0xff) {
-            r.p++;
-            break;
-          }
-          if (cb >> 5 !== major || (cb & 0x1f) === 31) fail('bad_chunk', `wrong chunk type 0x${cb.toString(16)} in an indefinite string at offset ${r.p}`);
-          r.p++;
-          const len = length(r, cb & 0x1f, 1);
-          parts.push(r.b.subarray(r.p, r.p + len));
-          r.p += len;
-          total += len;
-        }
-        bytes = concat(parts, total);
-        if (major === 3) return utf8Decode(bytes, 0, total);
-      }
-      return bytes;
+    // Indefinite string: definite chunks of the same major type, then break.
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    while (more()) {
+      const cb = B[take(1)]!;
+      if (cb >> 5 !== major || (cb & 0x1f) === 31) fail('bad_chunk', P - 1);
+      const len = length(cb & 0x1f, 1);
+      parts.push(B.subarray(P, (P += len)));
+      total += len;
     }
-    case 4:
-    case 5: {
-      if (depth >= MAX_DEPTH) fail('too_deep', `nesting deeper than ${MAX_DEPTH} at offset ${start}`);
-      const n = length(r, ai, major === 4 ? 1 : 2);
-      const more = (): boolean => {
-        if (n >= 0) return false;
-        need(r, 1);
-        if (r.b[r.p] === 0xff) {
-          r.p++;
-          return false;
-        }
-        return true;
-      };
-      if (major === 4) {
-        const a: unknown[] = [];
-        for (let i = 0; n < 0 ? more() : i < n; i++) a.push(item(r, depth + 1));
-        return a;
-      }
-      const m = new Map<unknown, unknown>();
-      for (let i = 0; n < 0 ? more() : i < n; i++) {
-        const at = r.p;
-        const k = item(r, depth + 1);
-        if (m.has(k)) fail('duplicate_key', `duplicate map key at offset ${at}`);
-        m.set(k, item(r, depth + 1));
-      }
-      return m;
+    bytes = new Uint8Array(total);
+    total = 0;
+    for (let i = 0; i < parts.length; i++) bytes.set(parts[i]!, total), (total += parts[i]!.length);
+    return major === 3 ? utf8Decode(bytes, 0, total) : bytes;
+  }
+  if (major === 4) {
+    const n = length(ai, 1);
+    const a: unknown[] = [];
+    for (let i = 0; n < 0 ? more() : i < n; i++) a.push(item(depth + 1));
+    return a;
+  }
+  if (major === 5) {
+    const n = length(ai, 2);
+    const m = new Map<unknown, unknown>();
+    for (let i = 0; n < 0 ? more() : i < n; i++) {
+      const at = P;
+      const k = item(depth + 1);
+      if (m.has(k)) fail('duplicate_key', at);
+      m.set(k, item(depth + 1));
     }
-    case 6: {
-      if (depth >= MAX_DEPTH) fail('too_deep', `nesting deeper than ${MAX_DEPTH} at offset ${start}`);
-      const tag = arg(r, ai);
-      if (tag === -1) return fail('reserved', `indefinite length on a tag at offset ${start}`);
-      const value = item(r, depth + 1);
-      if ((tag === 2 || tag === 3) && value instanceof Uint8Array) return bytesToInt(value, tag === 3);
-      return new CborTag(tag, value);
-    }
+    return m;
+  }
+  if (major === 6) {
+    const tag = arg(ai);
+    if (tag === -1) return fail('reserved', start);
+    const value = item(depth + 1);
+    return (tag === 2 || tag === 3) && value instanceof Uint8Array ? bytesToInt(value, tag === 3) : new CborTag(tag, value);
   }
   // major 7
-  switch (ai) {
-    case 20:
-      return false;
-    case 21:
-      return true;
-    case 22:
-      return null;
-    case 23:
-      return undefined;
-    case 24: {
-      need(r, 1);
-      const v = r.b[r.p++]!;
-      if (v < 32) fail('invalid_simple', `two-byte simple value ${v} < 32 at offset ${start}`);
-      return new CborSimple(v);
-    }
-    case 25:
-      need(r, 2);
-      r.p += 2;
-      return half(r.v.getUint16(start + 1));
-    case 26:
-      need(r, 4);
-      r.p += 4;
-      return r.v.getFloat32(start + 1);
-    case 27:
-      need(r, 8);
-      r.p += 8;
-      return r.v.getFloat64(start + 1);
-    case 31:
-      return fail('unexpected_break', `break code outside an indefinite-length item at offset ${start}`);
-  }
   if (ai < 20) return new CborSimple(ai);
-  return fail('reserved', `reserved additional information ${ai} at offset ${start}`);
+  if (ai < 24) return ai === 20 ? false : ai === 21 ? true : ai === 22 ? null : undefined;
+  if (ai === 24) {
+    const v = B[take(1)]!;
+    return v < 32 ? fail('invalid_simple', start) : new CborSimple(v);
+  }
+  if (ai === 25) return half(V.getUint16(take(2)));
+  if (ai === 26) return V.getFloat32(take(4));
+  if (ai === 27) return V.getFloat64(take(8));
+  return fail(ai === 31 ? 'unexpected_break' : 'reserved', start);
 }
 
 /** Decodes exactly one CBOR item that must span all of `bytes`. Throws CborError on anything else. */
 export function decodeCbor(bytes: Uint8Array): unknown {
-  if (!(bytes instanceof Uint8Array)) fail('bad_input', 'decodeCbor expects a Uint8Array');
-  const r: Reader = { b: bytes, v: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), p: 0 };
-  const value = item(r, 0);
-  if (r.p !== bytes.length) fail('trailing_bytes', `${bytes.length - r.p} byte(s) after the item at offset ${r.p}`);
-  return value;
+  if (!(bytes instanceof Uint8Array)) fail('bad_input', 'decodeCbor: not a Uint8Array');
+  B = bytes;
+  V = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  P = 0;
+  try {
+    const value = item(0);
+    if (P !== bytes.length) fail('trailing_bytes', P);
+    return value;
+  } finally {
+    B = new Uint8Array(0); // do not keep the caller's buffer alive
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ encode
 
-interface Writer {
-  b: Uint8Array;
-  v: DataView;
-  p: number;
-}
+// Encoder state, module-level for the same reason; encodeInto saves and restores it around nested use.
+let W: Uint8Array = new Uint8Array(0);
+let WV: DataView = new DataView(W.buffer);
+let WP = 0;
+const F32 = new DataView(new ArrayBuffer(4));
 
-function room(w: Writer, n: number): void {
-  if (w.p + n <= w.b.length) return;
-  let size = w.b.length * 2;
-  while (size < w.p + n) size *= 2;
+function room(n: number): void {
+  if (WP + n <= W.length) return;
+  let size = W.length * 2;
+  while (size < WP + n) size *= 2;
   const b = new Uint8Array(size);
-  b.set(w.b.subarray(0, w.p));
-  w.b = b;
-  w.v = new DataView(b.buffer);
+  b.set(W.subarray(0, WP));
+  W = b;
+  WV = new DataView(b.buffer);
 }
 
-function bytes(w: Writer, src: Uint8Array): void {
-  room(w, src.length);
-  w.b.set(src, w.p);
-  w.p += src.length;
+function bytes(src: Uint8Array): void {
+  room(src.length);
+  W.set(src, WP);
+  WP += src.length;
 }
 
 /** Writes a head with the shortest argument; `n` is a non-negative integer number below 2^64. */
-function head(w: Writer, major: number, n: number): void {
-  room(w, 9);
-  const b = w.b;
+function head(major: number, n: number): void {
+  room(9);
   const m = major << 5;
-  if (n < 24) b[w.p++] = m | n;
-  else if (n < 0x100) (b[w.p++] = m | 24), (b[w.p++] = n);
-  else if (n < 0x10000) (b[w.p++] = m | 25), w.v.setUint16(w.p, n), (w.p += 2);
-  else if (n < TWO32) (b[w.p++] = m | 26), w.v.setUint32(w.p, n), (w.p += 4);
-  else (b[w.p++] = m | 27), w.v.setUint32(w.p, Math.floor(n / TWO32)), w.v.setUint32(w.p + 4, n >>> 0), (w.p += 8);
+  if (n < 24) W[WP++] = m | n;
+  else if (n < 0x100) (W[WP++] = m | 24), (W[WP++] = n);
+  else if (n < 0x10000) (W[WP++] = m | 25), WV.setUint16(WP, n), (WP += 2);
+  else if (n < TWO32) (W[WP++] = m | 26), WV.setUint32(WP, n), (WP += 4);
+  else (W[WP++] = m | 27), WV.setUint32(WP, Math.floor(n / TWO32)), WV.setUint32(WP + 4, n >>> 0), (WP += 8);
 }
 
-function bigHead(w: Writer, major: number, n: bigint): void {
-  if (n <= big(MAX_SAFE)) return head(w, major, Number(n));
-  room(w, 9);
-  w.b[w.p++] = (major << 5) | 27;
-  w.v.setUint32(w.p, Number(n >> big(32)));
-  w.v.setUint32(w.p + 4, Number(n & big(0xffffffff)));
-  w.p += 8;
+function bigHead(major: number, n: bigint): void {
+  if (n <= big(MAX_SAFE)) return head(major, Number(n));
+  room(9);
+  W[WP++] = (major << 5) | 27;
+  WV.setUint32(WP, Number(n >> big(32)));
+  WV.setUint32(WP + 4, Number(n & big(0xffffffff)));
+  WP += 8;
 }
 
-function encodeBigint(w: Writer, n: bigint): void {
+function encodeBigint(n: bigint): void {
   const neg = n < big(0);
   const mag = neg ? big(-1) - n : n;
-  if (mag < big(2) ** big(64)) return bigHead(w, neg ? 1 : 0, mag);
+  if (mag < big(2) ** big(64)) return bigHead(neg ? 1 : 0, mag);
   let hex = mag.toString(16);
   if (hex.length & 1) hex = '0' + hex;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
-  head(w, 6, neg ? 3 : 2);
-  head(w, 2, out.length);
-  bytes(w, out);
+  head(6, neg ? 3 : 2);
+  head(2, hex.length / 2);
+  room(hex.length / 2);
+  for (let i = 0; i < hex.length; i += 2) W[WP++] = parseInt(hex.substr(i, 2), 16);
 }
 
 /** Half-precision bits of `x` when it is exactly representable, else -1. `x` is finite, non-NaN. */
 function halfBits(x: number): number {
   if (Math.fround(x) !== x) return -1;
-  const dv = new DataView(new ArrayBuffer(4));
-  dv.setFloat32(0, x);
-  const bits = dv.getUint32(0);
+  F32.setFloat32(0, x);
+  const bits = F32.getUint32(0);
   const sign = (bits >>> 16) & 0x8000;
   const exp = ((bits >>> 23) & 0xff) - 127;
   const mant = bits & 0x7fffff;
@@ -375,35 +300,21 @@ function halfBits(x: number): number {
   return -1;
 }
 
-function encodeFloat(w: Writer, x: number): void {
-  room(w, 9);
-  let h: number;
-  if (x !== x) h = 0x7e00;
-  else if (x === Infinity) h = 0x7c00;
-  else if (x === -Infinity) h = 0xfc00;
-  else h = halfBits(x);
-  if (h >= 0) {
-    w.b[w.p++] = 0xf9;
-    w.v.setUint16(w.p, h);
-    w.p += 2;
-  } else if (Math.fround(x) === x) {
-    w.b[w.p++] = 0xfa;
-    w.v.setFloat32(w.p, x);
-    w.p += 4;
-  } else {
-    w.b[w.p++] = 0xfb;
-    w.v.setFloat64(w.p, x);
-    w.p += 8;
-  }
+function encodeFloat(x: number): void {
+  room(9);
+  const h = x !== x ? 0x7e00 : x === Infinity ? 0x7c00 : x === -Infinity ? 0xfc00 : halfBits(x);
+  if (h >= 0) (W[WP++] = 0xf9), WV.setUint16(WP, h), (WP += 2);
+  else if (Math.fround(x) === x) (W[WP++] = 0xfa), WV.setFloat32(WP, x), (WP += 4);
+  else (W[WP++] = 0xfb), WV.setFloat64(WP, x), (WP += 8);
 }
 
-function utf8Encode(w: Writer, s: string): void {
+function utf8Encode(s: string): void {
   // Reserve the head for the worst case (3 bytes per UTF-16 unit), then write the real head and slide down.
   const max = s.length * 3;
   const hs = max < 24 ? 1 : max < 0x100 ? 2 : max < 0x10000 ? 3 : 5;
-  room(w, hs + max + 9);
-  const start = w.p;
-  const b = w.b;
+  room(hs + max + 9);
+  const start = WP;
+  const b = W;
   let p = start + hs;
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
@@ -412,7 +323,7 @@ function utf8Encode(w: Writer, s: string): void {
     else {
       if (c >= 0xd800 && c <= 0xdfff) {
         const d = s.charCodeAt(i + 1);
-        if (c > 0xdbff || !(d >= 0xdc00 && d <= 0xdfff)) fail('invalid_utf8', `lone surrogate at index ${i} cannot be UTF-8`);
+        if (c > 0xdbff || !(d >= 0xdc00 && d <= 0xdfff)) fail('invalid_utf8', `string index ${i}`);
         c = 0x10000 + ((c & 0x3ff) << 10) + (d & 0x3ff);
         i++;
         b[p++] = 0xf0 | (c >> 18);
@@ -423,9 +334,9 @@ function utf8Encode(w: Writer, s: string): void {
     }
   }
   const len = p - start - hs;
-  head(w, 3, len);
-  if (w.p !== start + hs) b.copyWithin(w.p, start + hs, p);
-  w.p += len;
+  head(3, len);
+  if (WP !== start + hs) b.copyWithin(WP, start + hs, p);
+  WP += len;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -434,77 +345,79 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-function encodeMap(w: Writer, entries: [unknown, unknown][], depth: number): void {
-  const keyed: { k: Uint8Array; v: unknown }[] = [];
-  for (const [k, v] of entries) keyed.push({ k: encodeInto(k, depth + 1), v });
-  keyed.sort((x, y) => compareBytes(x.k, y.k));
-  head(w, 5, keyed.length);
+const isUint = (k: unknown): k is number => typeof k === 'number' && k >= 0 && k <= MAX_SAFE && Math.floor(k) === k && 1 / k > 0;
+
+function encodeMap(entries: [unknown, unknown][], depth: number): void {
+  // Fast path for the protocol's maps: unsigned integer keys sort bytewise in numeric order.
+  let keyed: [unknown, unknown][] | [Uint8Array, unknown][] = entries;
+  let uints = true;
+  for (let i = 0; i < entries.length; i++) uints = uints && isUint(entries[i]![0]);
+  if (uints) entries.sort((x, y) => (x[0] as number) - (y[0] as number));
+  else {
+    const encoded = entries.map(([k, v]) => [encodeInto(k, depth + 1), v] as [Uint8Array, unknown]);
+    keyed = encoded.sort((x, y) => compareBytes(x[0], y[0]));
+  }
+  head(5, keyed.length);
   for (let i = 0; i < keyed.length; i++) {
-    if (i > 0 && compareBytes(keyed[i - 1]!.k, keyed[i]!.k) === 0) fail('duplicate_key', 'two map keys have the same encoding');
-    bytes(w, keyed[i]!.k);
-    value(w, keyed[i]!.v, depth + 1);
+    const k = keyed[i]![0];
+    if (i > 0 && (uints ? keyed[i - 1]![0] === k : compareBytes(keyed[i - 1]![0] as Uint8Array, k as Uint8Array) === 0)) fail('duplicate_key', 'encode');
+    if (uints) head(0, k as number);
+    else bytes(k as Uint8Array);
+    value(keyed[i]![1], depth + 1);
   }
 }
 
-function value(w: Writer, x: unknown, depth: number): void {
-  if (depth > MAX_DEPTH) fail('too_deep', `nesting deeper than ${MAX_DEPTH}`);
+function value(x: unknown, depth: number): void {
+  if (depth > MAX_DEPTH) fail('too_deep', 'encode');
   switch (typeof x) {
     case 'number':
-      if (Number.isInteger(x) && Math.abs(x) <= MAX_SAFE && !(x === 0 && 1 / x < 0)) {
-        return x >= 0 ? head(w, 0, x) : head(w, 1, -1 - x);
-      }
-      return encodeFloat(w, x);
+      if (Number.isInteger(x) && Math.abs(x) <= MAX_SAFE && !(x === 0 && 1 / x < 0)) return x >= 0 ? head(0, x) : head(1, -1 - x);
+      return encodeFloat(x);
     case 'bigint':
-      return encodeBigint(w, x);
+      return encodeBigint(x);
     case 'string':
-      return utf8Encode(w, x);
+      return utf8Encode(x);
     case 'boolean':
-      room(w, 1);
-      w.b[w.p++] = x ? 0xf5 : 0xf4;
-      return;
+      return head(7, x ? 21 : 20);
     case 'undefined':
-      room(w, 1);
-      w.b[w.p++] = 0xf7;
-      return;
+      return head(7, 23);
     case 'object':
-      if (x === null) {
-        room(w, 1);
-        w.b[w.p++] = 0xf6;
-        return;
-      }
-      if (x instanceof Uint8Array) {
-        head(w, 2, x.length);
-        return bytes(w, x);
-      }
+      if (x === null) return head(7, 22);
+      if (x instanceof Uint8Array) return head(2, x.length), bytes(x);
       if (Array.isArray(x)) {
-        head(w, 4, x.length);
-        for (let i = 0; i < x.length; i++) value(w, x[i], depth + 1);
+        head(4, x.length);
+        for (let i = 0; i < x.length; i++) value(x[i], depth + 1);
         return;
       }
-      if (x instanceof Map) return encodeMap(w, Array.from(x.entries()), depth);
+      if (x instanceof Map) return encodeMap(Array.from(x.entries()), depth);
       if (x instanceof CborTag) {
-        if (typeof x.tag === 'bigint') bigHead(w, 6, x.tag);
-        else if (Number.isInteger(x.tag) && x.tag >= 0 && x.tag <= MAX_SAFE) head(w, 6, x.tag);
-        else fail('unsupported', `invalid tag number ${x.tag}`);
-        return value(w, x.value, depth + 1);
+        if (typeof x.tag === 'bigint') bigHead(6, x.tag);
+        else if (isUint(x.tag)) head(6, x.tag);
+        else fail('unsupported', `tag ${x.tag}`);
+        return value(x.value, depth + 1);
       }
       if (x instanceof CborSimple) {
         const s = x.value;
-        if (!(Number.isInteger(s) && ((s >= 0 && s < 20) || (s >= 32 && s < 256)))) fail('unsupported', `invalid simple value ${s}`);
-        return s < 20 ? head(w, 7, s) : (head(w, 7, 24), bytes(w, Uint8Array.of(s)));
+        if (!(Number.isInteger(s) && ((s >= 0 && s < 20) || (s >= 32 && s < 256)))) fail('unsupported', `simple ${s}`);
+        if (s < 20) return head(7, s);
+        return room(2), (W[WP++] = 0xf8), (W[WP++] = s), undefined;
       }
-      if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) {
-        return encodeMap(w, Object.entries(x), depth);
-      }
+      if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) return encodeMap(Object.entries(x), depth);
   }
-  fail('unsupported', `cannot encode a value of type ${typeof x}`);
+  fail('unsupported', typeof x);
 }
 
 function encodeInto(x: unknown, depth: number): Uint8Array {
-  const b = new Uint8Array(64);
-  const w: Writer = { b, v: new DataView(b.buffer), p: 0 };
-  value(w, x, depth);
-  return w.b.slice(0, w.p);
+  const saved = [W, WV, WP] as const;
+  W = new Uint8Array(256);
+  WV = new DataView(W.buffer);
+  WP = 0;
+  try {
+    value(x, depth);
+    return W.slice(0, WP);
+  } finally {
+    [W, WV, WP] = saved;
+  }
 }
 
 /** Deterministic encoding of `x` (RFC 8949 §4.2.1). Throws CborError for values CBOR cannot carry. */

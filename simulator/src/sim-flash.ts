@@ -13,6 +13,7 @@
  *   rest as it was. The cut handler runs (the device loses power) and the operation throws PowerCutError.
  */
 import type { Flash } from '../../firmware/src/ports/ports.ts';
+import { FLASH_BLOCK_SIZE, REQUIRED_FLASH_BLOCKS } from '../../firmware/src/flash-layout.ts';
 import { Prng } from './prng.ts';
 
 export interface FlashGeometry {
@@ -21,7 +22,8 @@ export interface FlashGeometry {
   writeAlign: number;
 }
 
-export const DEFAULT_FLASH: FlashGeometry = { blockSize: 4096, blockCount: 96, writeAlign: 4 };
+/** nRF52-class internal flash: 4 KiB pages, 32-bit word writes; as many blocks as the firmware's layout needs. */
+export const DEFAULT_FLASH: FlashGeometry = { blockSize: FLASH_BLOCK_SIZE, blockCount: REQUIRED_FLASH_BLOCKS, writeAlign: 4 };
 
 export type FlashOp = { kind: 'write'; offset: number; data: Uint8Array } | { kind: 'erase'; block: number };
 
@@ -44,7 +46,10 @@ export class PowerCutError extends Error {
 
 export interface CutPoint {
   opIndex: number;
-  /** Byte within the write (0..length) or the erased block (0..blockSize) where power fails. */
+  /**
+   * Byte within the write (0..length) or the erased block (0..blockSize) where power fails; a negative
+   * value picks a random byte of the operation (from `seed`).
+   */
   byte: number;
   /** Seed for the half-programmed byte; defaults to opIndex. */
   seed?: number;
@@ -202,7 +207,10 @@ export class SimFlash {
     const cut = this.cut;
     if (cut && cut.point.opIndex === index) {
       this.cut = undefined;
-      this.applyOp(op, cut.point.byte, cut.point.seed ?? index);
+      const seed = cut.point.seed ?? index;
+      const length = op.kind === 'write' ? op.data.length : this.geometry.blockSize;
+      const byte = cut.point.byte >= 0 ? cut.point.byte : new Prng(seed ^ 0x5bd1e995).int(0, Math.max(0, length - 1));
+      this.applyOp(op, byte, seed);
       this.onOp?.(op, index);
       cut.onCut();
       throw new PowerCutError(index);

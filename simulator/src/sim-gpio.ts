@@ -57,11 +57,11 @@ export class SimInput {
   }
 
   /** Port object for one boot; `alive()` says whether that boot still has power. */
-  port(generation: number, alive: () => boolean): DigitalInput {
+  port(generation: number, alive: () => boolean, wrap: (callback: () => void) => void): DigitalInput {
     return {
       read: () => this.level,
       onEdge: (callback) => {
-        if (alive()) this.callbacks.push({ generation, callback });
+        if (alive()) this.callbacks.push({ generation, callback: (level) => wrap(() => callback(level)) });
       },
     };
   }

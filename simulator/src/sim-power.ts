@@ -24,6 +24,7 @@ const OCV_MV = [3300, 3550, 3650, 3700, 3740, 3780, 3820, 3870, 3950, 4050, 4180
 
 export class SimBattery {
   private usedMah = 0;
+  sleepCurrentMa: number;
   private integratedTo = 0;
   /** Charge by source, for the summary (mAh). */
   readonly bySource = new Map<string, number>();
@@ -34,6 +35,19 @@ export class SimBattery {
     readonly options: BatteryOptions,
   ) {
     this.usedMah = options.capacityMah * (1 - options.initialSoc);
+    this.sleepCurrentMa = options.sleepCurrentMa;
+  }
+
+  /**
+   * Charge counted by another model (S2's energy model): read whenever the battery is sampled. When such a
+   * source includes the MCU, set sleepCurrentMa to 0 so nothing is counted twice.
+   */
+  readonly externalSources: (() => number)[] = [];
+
+  private external(): number {
+    let sum = 0;
+    for (const source of this.externalSources) sum += source();
+    return sum;
   }
 
   consume(mAh: number, source = 'other'): void {
@@ -45,12 +59,12 @@ export class SimBattery {
   /** Charge drawn during this simulation (mAh), including the sleep current up to now. */
   chargeUsedMah(): number {
     this.integrate();
-    return this.usedMah - this.options.capacityMah * (1 - this.options.initialSoc);
+    return this.usedMah + this.external() - this.options.capacityMah * (1 - this.options.initialSoc);
   }
 
   soc(): number {
     this.integrate();
-    return Math.max(0, Math.min(1, 1 - this.usedMah / this.options.capacityMah));
+    return Math.max(0, Math.min(1, 1 - (this.usedMah + this.external()) / this.options.capacityMah));
   }
 
   voltageMv(): number {
@@ -62,7 +76,7 @@ export class SimBattery {
   private integrate(): void {
     const now = this.vt.now();
     if (now > this.integratedTo) {
-      this.consume((this.options.sleepCurrentMa * (now - this.integratedTo)) / 3_600_000, 'mcu');
+      this.consume((this.sleepCurrentMa * (now - this.integratedTo)) / 3_600_000, 'mcu');
       this.integratedTo = now;
     }
   }

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health/routes.ts';
 import { deviceRoutes } from './routes/devices/routes.ts';
 import { patientRoutes } from './routes/patients/routes.ts';
 import { billingRoutes } from './routes/billing/routes.ts';
+import { reportRoutes } from './routes/reports/routes.ts';
 import { supportRoutes } from './routes/support/routes.ts';
 import { tokenRoutes } from './routes/tokens/routes.ts';
 import type { DownlinkPublisher } from './types.ts';
@@ -48,10 +49,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
   });
 
+  const limits = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
   await errorsPlugin(app);
-  await securityPlugin(app, { rateLimit: { ...DEFAULT_RATE_LIMIT, ...options.rateLimit } });
+  await securityPlugin(app, { rateLimit: limits });
   await openapiPlugin(app);
-  await authPlugin(app);
+  await authPlugin(app, limits.max === false ? {} : { failureLimit: { max: limits.authFailures ?? 30, windowMs: limits.timeWindowMs } });
   await dashboardPlugin(app);
 
   await app.register(healthRoutes);
@@ -61,6 +63,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await v1.register(deviceRoutes);
       await v1.register(patientRoutes);
       await v1.register(billingRoutes);
+      await v1.register(reportRoutes);
       await v1.register(supportRoutes);
     },
     { prefix: API_PREFIX },

@@ -1,14 +1,13 @@
 /** Fastify declarations shared by plugins and routes. */
 import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { DownlinkMessage } from '../../../protocol/src/messages.ts';
 import type { Database } from '../db/database.ts';
 import type { Principal, Role } from './auth/roles.ts';
 
-/** What the API needs from the downlink (C1's cloud/src/downlink implements it). */
-export interface DownlinkPublisher {
-  publish(serial: string, message: DownlinkMessage): Promise<void>;
-}
+import type { Downlink } from '../downlink/downlink.ts';
+
+/** What the API needs from the downlink (cloud/src/downlink: MQTT or AWS IoT): publishing a Command. */
+export type DownlinkPublisher = Pick<Downlink, 'publish'>;
 
 declare module 'fastify' {
   interface FastifyInstance {

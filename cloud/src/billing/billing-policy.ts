@@ -28,13 +28,14 @@ export interface BillingPolicy {
   setupThresholdDays: 2 | 16;
 }
 
-export const DEFAULT_BILLING_POLICY: Readonly<BillingPolicy> = Object.freeze({
+const DEFAULT_POLICY_VALUE: BillingPolicy = {
   qualifyingSources: ['device', 'self_report'],
   qualifyingKinds: [EventKind.LidOpened, EventKind.Symptom],
   trustedTimeQualities: ['device_clock', 'receive_anchored'],
   minEventsPerDay: 1,
   setupThresholdDays: 2,
-});
+};
+export const DEFAULT_BILLING_POLICY: Readonly<BillingPolicy> = Object.freeze(DEFAULT_POLICY_VALUE);
 
 /** The shape accepted in organisations.settings.billing; every key optional (missing = default). */
 export const billingSettingsSchema = z
@@ -62,10 +63,14 @@ export class InvalidBillingSettingsError extends Error {
 /** Builds the policy from an organisation's `settings` jsonb (the whole object; the `billing` key is read). */
 export function policyFromSettings(settings: unknown): BillingPolicy {
   const raw = settings && typeof settings === 'object' ? (settings as Record<string, unknown>).billing : undefined;
-  if (raw === undefined || raw === null) return { ...DEFAULT_BILLING_POLICY };
+  if (raw === undefined || raw === null) return clonePolicy(DEFAULT_BILLING_POLICY);
   const parsed = billingSettingsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidBillingSettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return { ...DEFAULT_BILLING_POLICY, ...parsed.data } as BillingPolicy;
+  return clonePolicy({ ...DEFAULT_BILLING_POLICY, ...parsed.data } as BillingPolicy);
+}
+
+function clonePolicy(p: Readonly<BillingPolicy>): BillingPolicy {
+  return { ...p, qualifyingSources: [...p.qualifyingSources], qualifyingKinds: [...p.qualifyingKinds], trustedTimeQualities: [...p.trustedTimeQualities] };
 }
 
 /** Diagnostic kinds are excluded whatever the configuration says: heartbeat/diagnostic-only days never count. */

@@ -33,6 +33,9 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, Map<number, number>>();
 const BUCKET_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
+let lastZone = '';
+let lastBucket = NaN;
+let lastOffset = 0;
 
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
@@ -79,19 +82,23 @@ function computeOffsetMinutes(zone: string, ms: number): number {
 
 /** UTC offset in minutes (local = UTC + offset) in force in `zone` at the instant `ms`. */
 export function zoneOffsetMinutes(zone: string, ms: number): number {
+  const bucket = Math.floor(ms / BUCKET_MS);
+  if (zone === lastZone && bucket === lastBucket) return lastOffset;
   let cache = offsetCache.get(zone);
   if (!cache) {
     formatterFor(zone);
     cache = new Map();
     offsetCache.set(zone, cache);
   }
-  const bucket = Math.floor(ms / BUCKET_MS);
   let offset = cache.get(bucket);
   if (offset === undefined) {
     offset = computeOffsetMinutes(zone, bucket * BUCKET_MS);
     if (cache.size > 200_000) cache.clear(); // bounded memory for long-running processes
     cache.set(bucket, offset);
   }
+  lastZone = zone;
+  lastBucket = bucket;
+  lastOffset = offset;
   return offset;
 }
 
@@ -104,10 +111,23 @@ function utcDateString(ms: number): LocalDate {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
+// day number (days since 1970-01-01) -> 'YYYY-MM-DD'; zone-independent, so one small cache serves all zones
+const dayStrings = new Map<number, LocalDate>();
+
+function dayString(dayNumber: number): LocalDate {
+  let s = dayStrings.get(dayNumber);
+  if (s === undefined) {
+    s = utcDateString(dayNumber * DAY_MS);
+    if (dayStrings.size > 100_000) dayStrings.clear();
+    dayStrings.set(dayNumber, s);
+  }
+  return s;
+}
+
 /** Patient-local calendar date of an instant. */
 export function localDateOf(instant: Date | number, zone: string): LocalDate {
   const ms = typeof instant === 'number' ? instant : instant.getTime();
-  return utcDateString(ms + zoneOffsetMinutes(zone, ms) * 60_000);
+  return dayString(Math.floor((ms + zoneOffsetMinutes(zone, ms) * 60_000) / DAY_MS));
 }
 
 /** Local wall time of an instant: date plus minutes after local midnight (0..1439). */
@@ -188,4 +208,20 @@ export function dateRange(from: LocalDate, to: LocalDate): LocalDate[] {
  */
 export function utcWindowCovering(from: LocalDate, to: LocalDate): { start: Date; end: Date } {
   return { start: new Date(dateToUtcMs(from) - 15 * 3_600_000), end: new Date(dateToUtcMs(to) + DAY_MS + 13 * 3_600_000) };
+}
+
+/**
+ * The instant at which the wall clock in `zone` shows `minuteOfDay` on `date`. In a spring-forward gap the
+ * time does not exist and the pre-transition offset is used (02:30 -> 03:30 new time); in a fall-back overlap
+ * the first occurrence is returned.
+ */
+export function instantOfLocalTime(date: LocalDate, minuteOfDay: number, zone: string): Date {
+  const wall = dateToUtcMs(date) + minuteOfDay * 60_000;
+  const before = zoneOffsetMinutes(zone, wall - DAY_MS);
+  const offsets = new Set([before, zoneOffsetMinutes(zone, wall), zoneOffsetMinutes(zone, wall + DAY_MS)]);
+  const exact = [...offsets]
+    .map((o) => wall - o * 60_000)
+    .filter((t) => t + zoneOffsetMinutes(zone, t) * 60_000 === wall)
+    .sort((a, b) => a - b);
+  return new Date(exact[0] ?? wall - before * 60_000);
 }

@@ -28,6 +28,8 @@ export interface MonitoredDay {
   eventIds: number[];
   /** the event ids that made the day qualify, ascending */
   qualifyingEventIds: number[];
+  /** source of each qualifying event, parallel to qualifyingEventIds */
+  qualifyingEventSources: string[];
   /** distinct sources of the qualifying events, sorted */
   sources: string[];
   /** events per kind (EventKind number as key) */
@@ -39,7 +41,7 @@ export interface MonitoredDay {
 }
 
 interface DayAccumulator {
-  events: Map<number, DayEventInput>;
+  events: DayEventInput[]; // may hold duplicates (same eventId); removed when summarised
   heartbeats: number;
   heartbeatSerials: Set<string>;
 }
@@ -58,14 +60,14 @@ export function buildMonitoredDays(
   const acc = (date: LocalDate): DayAccumulator => {
     let a = byDate.get(date);
     if (!a) {
-      a = { events: new Map(), heartbeats: 0, heartbeatSerials: new Set() };
+      a = { events: [], heartbeats: 0, heartbeatSerials: new Set() };
       byDate.set(date, a);
     }
     return a;
   };
   for (const e of events) {
     if (e.occurredAt === null || e.timeQuality === 'unresolved' || Number.isNaN(e.occurredAt.getTime())) continue;
-    acc(localDateOf(e.occurredAt, zone)).events.set(e.eventId, e);
+    acc(localDateOf(e.occurredAt, zone)).events.push(e);
   }
   for (const h of heartbeats) {
     if (Number.isNaN(h.sampledAt.getTime())) continue;
@@ -79,28 +81,31 @@ export function buildMonitoredDays(
 
 function summariseDay(localDate: LocalDate, a: DayAccumulator, policy: BillingPolicy): MonitoredDay {
   const eventIds: number[] = [];
-  const qualifyingEventIds: number[] = [];
+  const qualifyingEvents: DayEventInput[] = [];
   const sources = new Set<string>();
   const serials = new Set<string>(a.heartbeatSerials);
   const kindCounts: Record<string, number> = {};
-  for (const e of a.events.values()) {
+  const sorted = a.events.length > 1 ? a.events.slice().sort((x, y) => x.eventId - y.eventId) : a.events;
+  let previousId = NaN;
+  for (const e of sorted) {
+    if (e.eventId === previousId) continue; // duplicate delivery of the same event
+    previousId = e.eventId;
     eventIds.push(e.eventId);
     kindCounts[String(e.kind)] = (kindCounts[String(e.kind)] ?? 0) + 1;
     if (e.serial) serials.add(e.serial);
     if (eventQualifies(policy, e.kind, e.source, e.timeQuality)) {
-      qualifyingEventIds.push(e.eventId);
+      qualifyingEvents.push(e);
       sources.add(e.source);
     }
   }
-  eventIds.sort((x, y) => x - y);
-  qualifyingEventIds.sort((x, y) => x - y);
-  const qualifying = qualifyingEventIds.length >= policy.minEventsPerDay;
+  const qualifying = qualifyingEvents.length >= policy.minEventsPerDay;
   return {
     localDate,
     deviceActive: eventIds.length > 0 || a.heartbeats > 0,
     qualifying,
     eventIds,
-    qualifyingEventIds: qualifying ? qualifyingEventIds : [],
+    qualifyingEventIds: qualifying ? qualifyingEvents.map((e) => e.eventId) : [],
+    qualifyingEventSources: qualifying ? qualifyingEvents.map((e) => e.source) : [],
     sources: qualifying ? [...sources].sort() : [],
     kindCounts,
     eventCount: eventIds.length,

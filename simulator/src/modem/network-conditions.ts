@@ -59,11 +59,26 @@ export function parseNetworkConditions(input: unknown): NetworkConditions {
 
 const inWindow = (ws: { fromMs: number; toMs: number }[], t: number): boolean => ws.some((w) => t >= w.fromMs && t < w.toMs);
 
+/** RSRP of the last step with fromMs <= t (binary search; scenarios carry hourly steps for months). */
 export function rsrpAt(c: NetworkConditions, t: number): number {
-  let value = c.coverage.length > 0 ? c.coverage[0].rsrpDbm : -90;
-  for (const step of c.coverage) if (step.fromMs <= t) value = step.rsrpDbm;
-  return value;
+  const steps = c.coverage;
+  if (steps.length === 0) return -90;
+  if (!sortedSteps.has(steps)) {
+    steps.sort((a, b) => a.fromMs - b.fromMs);
+    sortedSteps.add(steps);
+  }
+  let lo = 0;
+  let hi = steps.length - 1;
+  if (t < steps[0].fromMs) return steps[0].rsrpDbm;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (steps[mid].fromMs <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return steps[lo].rsrpDbm;
 }
+
+const sortedSteps = new WeakSet<object>();
 
 export function hasService(c: NetworkConditions, t: number): boolean {
   return rsrpAt(c, t) >= c.noServiceBelowDbm;

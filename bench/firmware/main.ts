@@ -1,0 +1,115 @@
+/**
+ * bench/firmware: firmware bundle sizes, firmware heap inside QuickJS over a 30-day scenario, and simulation
+ * speed. Targets (docs/firmware.md): device bundle <= 64 KiB minified; firmware heap <= 32 KiB above an empty
+ * QuickJS context.
+ *
+ * Sizes come from F1's build (firmware/build: buildFirmware) when it exists; otherwise from bundling the
+ * simulator's firmware entry (the same firmware core the simulator runs) with esbuild, and the output says so.
+ */
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { simulate } from '../../simulator/src/simulate.ts';
+
+const KIB = 1024;
+const BUNDLE_TARGET = 64 * KIB;
+const HEAP_TARGET = 32 * KIB;
+/**
+ * Longer than 30 days on purpose: QuickJS frees reference cycles only when its GC threshold (1.5 x the heap
+ * after the previous collection) is crossed, which with the connectivity stack takes about five weeks.
+ */
+const HEAP_DAYS = 60;
+
+interface BundleSize {
+  name: string;
+  rawBytes: number;
+  minifiedBytes: number;
+  source: string;
+  /** Held to the device bundle target. */
+  device: boolean;
+}
+
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+const kib = (bytes: number): string => `${(bytes / KIB).toFixed(1)} KiB`;
+
+async function esbuildSize(entry: string, minify: boolean): Promise<number> {
+  const result = await build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', platform: 'neutral', target: 'es2020', minify, logLevel: 'silent' });
+  return result.outputFiles[0].contents.length;
+}
+
+async function bundleSizes(): Promise<BundleSize[]> {
+  const buildModule = fileURLToPath(new URL('../../firmware/build/build-firmware.ts', import.meta.url));
+  const sizes: BundleSize[] = [];
+  if (existsSync(buildModule)) {
+    try {
+      const mod = (await import(pathToFileURL(buildModule).href)) as typeof import('../../firmware/build/build-firmware.ts');
+      const out = await mod.buildFirmware();
+      sizes.push({ name: 'device bundle (pillcap-moddable.js)', rawBytes: out.moddable.bytes, minifiedBytes: out.moddable.minifiedBytes, source: "F1's buildFirmware()", device: true });
+      sizes.push({ name: 'self-test bundle (pillcap-selftest.js)', rawBytes: out.selftest.bytes, minifiedBytes: out.selftest.minifiedBytes, source: "F1's buildFirmware()", device: false });
+    } catch (error) {
+      process.stdout.write(`  (F1's buildFirmware failed: ${(error as Error).message.split('\n')[0]})\n`);
+    }
+  }
+  const entry = fileURLToPath(new URL('../../simulator/src/quickjs-entry.ts', import.meta.url));
+  sizes.push({
+    name: 'simulator firmware entry (core + connectivity, no Moddable port)',
+    rawBytes: await esbuildSize(entry, false),
+    minifiedBytes: await esbuildSize(entry, true),
+    source: 'esbuild of simulator/src/quickjs-entry.ts',
+    device: sizes.length === 0,
+  });
+  return sizes;
+}
+
+export async function runBench(): Promise<void> {
+  const sizes = await bundleSizes();
+  process.stdout.write('bundle sizes\n');
+  for (const s of sizes) {
+    const target = s.device ? `  target <= ${kib(BUNDLE_TARGET)} minified: ${verdict(s.minifiedBytes <= BUNDLE_TARGET)}` : '';
+    process.stdout.write(`  ${s.name}: raw ${s.rawBytes} B (${kib(s.rawBytes)}), minified ${s.minifiedBytes} B (${kib(s.minifiedBytes)})${target}  [${s.source}]\n`);
+  }
+
+  // Heap: one cap, 30 days, firmware inside QuickJS with the modem emulator and the embedded broker (the
+  // connectivity stack holds buffers and session state), memory sampled after every callback into the VM.
+  let heapRun;
+  let heapSetup = 'with the modem emulator and the embedded broker';
+  try {
+    heapRun = await simulate({ scenario: 'adherent', days: HEAP_DAYS, seed: 1, runtime: 'quickjs', sampleMemory: true });
+  } catch (error) {
+    heapSetup = `without a modem (connectivity failed: ${(error as Error).message.split('\n')[0]})`;
+    heapRun = await simulate({ scenario: 'adherent', days: HEAP_DAYS, seed: 1, runtime: 'quickjs', connectivity: false, sampleMemory: true });
+  }
+  const heap = heapRun.quickjsHeap!;
+  process.stdout.write(`firmware heap in QuickJS (${HEAP_DAYS} days, scenario adherent, ${heapSetup}; ${heapRun.totals.acknowledged} events acknowledged)\n`);
+  process.stdout.write(`  empty-context baseline ${heap.baselineBytes} B; after loading the bundle ${heap.loadedBytes} B; peak ${heap.baselineBytes + heap.peakAboveBaselineBytes} B over ${heap.samples} samples\n`);
+  process.stdout.write(`  peak above empty context ${heap.peakAboveBaselineBytes} B (${kib(heap.peakAboveBaselineBytes)}): target <= ${kib(HEAP_TARGET)}: ${verdict(heap.peakAboveBaselineBytes <= HEAP_TARGET)}\n`);
+  process.stdout.write(`    (QuickJS keeps all code in the heap: function objects, ${heap.codeBytes} B of bytecode, atoms and shapes of the loaded bundle)\n`);
+  process.stdout.write(`  peak above the loaded bundle ${heap.peakAboveLoadedBytes} B (${kib(heap.peakAboveLoadedBytes)}), uncollected cycles included: ${verdict(heap.peakAboveLoadedBytes <= HEAP_TARGET)}\n`);
+  if (heap.liveAfterGcAboveLoadedBytes !== undefined) {
+    process.stdout.write(`  live heap after cycle collection: highest post-collection sample ${heap.liveAfterGcBytes} B (${heap.gcCycles} collections); bundle alone after collection ${heap.loadedAfterGcBytes} B\n`);
+    process.stdout.write(`  live firmware state = difference: ${heap.liveAfterGcAboveLoadedBytes} B (${kib(heap.liveAfterGcAboveLoadedBytes)}): ${verdict(heap.liveAfterGcAboveLoadedBytes <= HEAP_TARGET)}\n`);
+    process.stdout.write('    (the RAM the firmware state needs when code is preloaded to flash as on Moddable XS, whose GC runs when its fixed heap fills)\n');
+  } else process.stdout.write('  no cycle collection happened during the run: live heap not separable from garbage\n');
+
+  // Speed: simulated days per wall second, per runtime, without and with the modem emulator.
+  process.stdout.write('simulation speed (1 cap)\n');
+  for (const runtime of ['node', 'quickjs'] as const) {
+    const r = await simulate({ scenario: 'adherent', days: 30, seed: 2, runtime, connectivity: false });
+    process.stdout.write(`  ${runtime.padEnd(7)} no modem  : ${r.capDaysPerSecond} days/s (${r.totals.recorded} events in ${r.wallSeconds} s)\n`);
+  }
+  try {
+    let vt: { holds: number; heldRealMs: number } | undefined;
+    const r = await simulate({ scenario: 'adherent', days: 30, seed: 2, runtime: 'node', onCap: (cap) => (vt = cap.vt) });
+    process.stdout.write(
+      `  node    with modem: ${r.capDaysPerSecond} days/s (${r.totals.atCommands} AT commands, ${r.totals.acknowledged} acknowledged; ` +
+        `${vt?.holds} real MQTT waits took ${Math.round(vt?.heldRealMs ?? 0)} ms of ${Math.round(r.wallSeconds * 1000)} ms)\n`,
+    );
+  } catch (error) {
+    process.stdout.write(`  node    with modem: not measured (${(error as Error).message.split('\n')[0]})\n`);
+  }
+  const { simulateFleet } = await import('../../simulator/src/simulate.ts');
+  const fleet = await simulateFleet({ scenario: 'adherent', days: 30, seed: 3, caps: 5, runtime: 'node', connectivity: false });
+  process.stdout.write(`  node    fleet of 5, no modem: ${fleet.capDaysPerSecond} cap-days/s\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runBench();

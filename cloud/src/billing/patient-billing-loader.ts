@@ -1,0 +1,57 @@
+/**
+ * Loads the engine's inputs for a set of patients in a fixed number of queries and runs the pure engine.
+ * Read-only: nothing is written here.
+ */
+import type { Queryable } from '../db/database.ts';
+import {
+  loadAssignments,
+  loadCommunications,
+  loadDays,
+  loadDocumentation,
+  loadExportedPeriods,
+  loadPatientContexts,
+  loadTimeEntries,
+  type PatientContext,
+} from './billing-repository.ts';
+import { computePatientBilling, type DayFacts, type PatientBilling } from './patient-billing.ts';
+
+export interface PatientBillingWithContext {
+  context: PatientContext;
+  billing: PatientBilling;
+}
+
+export async function computeBillingForPatients(
+  q: Queryable,
+  patientIds: readonly string[],
+  asOf: Date,
+  /** days already in memory (a rebuild just produced them): saves re-reading monitored_days */
+  preloadedDays?: ReadonlyMap<string, readonly DayFacts[]>,
+): Promise<Map<string, PatientBillingWithContext>> {
+  const out = new Map<string, PatientBillingWithContext>();
+  if (patientIds.length === 0) return out;
+  const contexts = await loadPatientContexts(q, patientIds);
+  const ids = [...contexts.keys()];
+  const days = preloadedDays ?? (await loadDays(q, ids));
+  const assignments = await loadAssignments(q, ids);
+  const timeEntries = await loadTimeEntries(q, ids);
+  const communications = await loadCommunications(q, ids);
+  const documentation = await loadDocumentation(q, ids);
+  const exported = await loadExportedPeriods(q, contexts);
+  for (const [id, context] of contexts) {
+    out.set(id, {
+      context,
+      billing: computePatientBilling({
+        patient: context.patient,
+        policy: context.policy,
+        days: days.get(id) ?? [],
+        assignments: assignments.get(id),
+        timeEntries: timeEntries.get(id),
+        communications: communications.get(id),
+        documentation: documentation.get(id),
+        exported: exported.get(id),
+        asOf,
+      }),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/** Commands sent to caps through the downlink, and the results the caps report. */
+import type { Queryable } from '../db/database.ts';
+
+export type CommandState = 'sent' | 'ok' | 'failed' | 'unsupported' | 'rejected';
+const STATUS_BY_CODE: Record<number, CommandState> = { 0: 'ok', 1: 'failed', 2: 'unsupported', 3: 'rejected' };
+
+/** Allocates the next command id for the device and records the command as sent. */
+export async function createCommand(q: Queryable, input: { deviceId: string; code: number; requestedBy: string }): Promise<number> {
+  const { rows } = await q.query<{ command_id: number }>(
+    `INSERT INTO device_commands (device_id, command_id, code, requested_by)
+     SELECT $1, COALESCE(max(command_id), 0) + 1, $2, $3 FROM device_commands WHERE device_id = $1
+     RETURNING command_id`,
+    [input.deviceId, input.code, input.requestedBy],
+  );
+  return rows[0]!.command_id;
+}
+
+/** Records a CommandResult; a result for a command we have no record of is kept too (code 0). */
+export async function recordCommandResults(
+  q: Queryable,
+  results: readonly { deviceId: string; commandId: number; status: number; detail?: string; at: Date }[],
+): Promise<void> {
+  for (const r of results) {
+    await q.query(
+      `INSERT INTO device_commands (device_id, command_id, code, status, requested_by, result_at, detail)
+       VALUES ($1, $2, 0, $3, 'unknown', $4, $5)
+       ON CONFLICT (device_id, command_id) DO UPDATE SET status = EXCLUDED.status, result_at = EXCLUDED.result_at, detail = EXCLUDED.detail`,
+      [r.deviceId, r.commandId, STATUS_BY_CODE[r.status] ?? 'failed', r.at, r.detail ?? null],
+    );
+  }
+}

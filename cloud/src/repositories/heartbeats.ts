@@ -1,0 +1,69 @@
+/** Heartbeats: device diagnostics, idempotent on (device, boot, uptime). */
+import type { Queryable } from '../db/database.ts';
+
+export interface NewHeartbeat {
+  deviceId: string;
+  boot: number;
+  uptimeS: number;
+  sampledAt: Date | null;
+  receivedAt: Date;
+  metrics: Record<string, unknown>;
+  uplinkId: number;
+}
+
+export interface StoredHeartbeat extends NewHeartbeat {
+  id: number;
+}
+
+interface HeartbeatRow {
+  id: number;
+  device_id: string;
+  boot: number;
+  uptime_s: number;
+  sampled_at: Date | null;
+  received_at: Date;
+  metrics: Record<string, unknown>;
+  uplink_id: number;
+}
+
+const toHeartbeat = (r: HeartbeatRow): StoredHeartbeat => ({
+  id: r.id,
+  deviceId: r.device_id,
+  boot: r.boot,
+  uptimeS: r.uptime_s,
+  sampledAt: r.sampled_at,
+  receivedAt: r.received_at,
+  metrics: r.metrics,
+  uplinkId: r.uplink_id,
+});
+
+/** Inserts heartbeats; returns how many were new (a redelivered heartbeat is ignored). */
+export async function insertHeartbeats(q: Queryable, heartbeats: readonly NewHeartbeat[]): Promise<number> {
+  if (heartbeats.length === 0) return 0;
+  const { rowCount } = await q.query(
+    `INSERT INTO heartbeats (device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id)
+     SELECT h.device_id, h.boot, h.uptime_s, h.sampled_at, h.received_at, h.metrics::jsonb, h.uplink_id
+       FROM unnest($1::uuid[], $2::int[], $3::int8[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::int8[])
+            AS h(device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id)
+     ON CONFLICT (device_id, boot, uptime_s) DO NOTHING`,
+    [
+      heartbeats.map((h) => h.deviceId),
+      heartbeats.map((h) => h.boot),
+      heartbeats.map((h) => h.uptimeS),
+      heartbeats.map((h) => h.sampledAt),
+      heartbeats.map((h) => h.receivedAt),
+      heartbeats.map((h) => JSON.stringify(h.metrics)),
+      heartbeats.map((h) => h.uplinkId),
+    ],
+  );
+  return rowCount;
+}
+
+export async function latestHeartbeats(q: Queryable, deviceId: string, limit = 10): Promise<StoredHeartbeat[]> {
+  const { rows } = await q.query<HeartbeatRow>(
+    `SELECT id, device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id FROM heartbeats
+      WHERE device_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2`,
+    [deviceId, limit],
+  );
+  return rows.map(toHeartbeat);
+}

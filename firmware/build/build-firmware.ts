@@ -1,0 +1,113 @@
+/**
+ * Builds the firmware bundles with esbuild:
+ *   firmware/dist/pillcap-moddable.js   the device bundle (firmware + Moddable port, no imports; loaded by
+ *                                       firmware/ports/moddable/main.js, see the manifest there)
+ *   firmware/dist/pillcap-selftest.js   standalone self-test (no imports), last line `N passed, N failed`
+ * Both target ES2022 (class fields stay native instead of a helper call per field), which Moddable XS and
+ * QuickJS run. Each is also minified in memory to report its size.
+ *
+ * Size (issue 3: device bundle at most 64 KiB minified): members named with a trailing underscore are private
+ * to their class by convention (`private gen_`), so the build shortens those names (esbuild `mangleProps`);
+ * nothing outside the bundle (host, storage, wire, console JSON) ever sees such a name.
+ *
+ * The image hash is the first 16 bytes of SHA-256 over the bundle built with a zero placeholder, so it
+ * identifies the code, not the hash itself; the build time is SOURCE_DATE_EPOCH when set (reproducible
+ * builds), else now.
+ */
+import { build } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FIRMWARE_DIR = join(here, '..');
+export const DIST_DIR = join(FIRMWARE_DIR, 'dist');
+export const MODDABLE_BUNDLE = join(DIST_DIR, 'pillcap-moddable.js');
+export const SELFTEST_BUNDLE = join(DIST_DIR, 'pillcap-selftest.js');
+export const FIRMWARE_TARGET = 'es2022';
+/** Property names the bundles may shorten: the trailing-underscore convention for class-private members. */
+export const MANGLED_PROPS = /^[A-Za-z][A-Za-z0-9]*_$/;
+const HASH_PLACEHOLDER = '0'.repeat(32);
+
+export interface BundleInfo {
+  path: string;
+  bytes: number;
+  minifiedBytes: number;
+}
+
+export interface FirmwareBuild {
+  moddable: BundleInfo & { imageHash: string; version: string; buildUnixS: number };
+  selftest: BundleInfo;
+}
+
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(join(FIRMWARE_DIR, '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function baseOptions(entry: string, define: Record<string, string>): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife',
+    platform: 'neutral',
+    target: FIRMWARE_TARGET,
+    write: false,
+    legalComments: 'none',
+    charset: 'ascii',
+    mangleProps: MANGLED_PROPS,
+    define,
+    logLevel: 'silent',
+  };
+}
+
+async function bundleText(options: BuildOptions): Promise<string> {
+  const result = await build(options);
+  return result.outputFiles![0].text;
+}
+
+/** Bundles `entry` both plain and minified; returns the plain text and the minified size. */
+async function bundle(entry: string, define: Record<string, string>): Promise<{ text: string; minifiedBytes: number }> {
+  const text = await bundleText(baseOptions(entry, define));
+  const minified = await bundleText({ ...baseOptions(entry, define), minify: true });
+  return { text, minifiedBytes: Buffer.byteLength(minified) };
+}
+
+export async function buildFirmware(): Promise<FirmwareBuild> {
+  await mkdir(DIST_DIR, { recursive: true });
+  const version = await packageVersion();
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const buildUnixS = epoch && /^\d+$/.test(epoch) ? Number(epoch) : Math.floor(Date.now() / 1000);
+  const defines = (hash: string): Record<string, string> => ({
+    __PILLCAP_VERSION__: JSON.stringify(version),
+    __PILLCAP_IMAGE_HASH__: JSON.stringify(hash),
+    __PILLCAP_BUILD_UNIX_S__: String(buildUnixS),
+  });
+
+  const deviceEntry = join(FIRMWARE_DIR, 'ports', 'moddable', 'entry.ts');
+  const draft = await bundleText(baseOptions(deviceEntry, defines(HASH_PLACEHOLDER)));
+  const imageHash = createHash('sha256').update(draft).digest('hex').slice(0, 32);
+  const device = await bundle(deviceEntry, defines(imageHash));
+  const header = `/* pillcap firmware ${version} image ${imageHash} (Moddable XS, ES2020) */\n`;
+  await writeFile(MODDABLE_BUNDLE, header + device.text);
+
+  const selftest = await bundle(join(FIRMWARE_DIR, 'src', 'testing', 'selftest-main.ts'), defines(imageHash));
+  const selftestHeader = `/* pillcap firmware self-test ${version}: runs in QuickJS, Moddable XS, Node; prints "N passed, N failed" */\n`;
+  await writeFile(SELFTEST_BUNDLE, selftestHeader + selftest.text);
+
+  return {
+    moddable: { path: MODDABLE_BUNDLE, bytes: Buffer.byteLength(header + device.text), minifiedBytes: device.minifiedBytes, imageHash, version, buildUnixS },
+    selftest: { path: SELFTEST_BUNDLE, bytes: Buffer.byteLength(selftestHeader + selftest.text), minifiedBytes: selftest.minifiedBytes },
+  };
+}
+
+export function describeBuild(b: FirmwareBuild): string {
+  const rel = (p: string): string => relative(process.cwd(), p) || p;
+  const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+  return [
+    `${rel(b.moddable.path)}  ${kib(b.moddable.bytes)} (minified ${kib(b.moddable.minifiedBytes)})  version ${b.moddable.version} image ${b.moddable.imageHash}`,
+    `${rel(b.selftest.path)}  ${kib(b.selftest.bytes)} (minified ${kib(b.selftest.minifiedBytes)})`,
+  ].join('\n');
+}

@@ -1,0 +1,257 @@
+/**
+ * App wiring: builds the FirmwareContext and starts the modules.
+ *
+ * Boot sequence (start()):
+ *   1. recover the event log by scanning flash (the seq, ack, drop and boot counters come back with it)
+ *   2. load identity (serial) and the last config from their flash stores
+ *   3. increment and persist the boot counter
+ *   4. merge the hardware reset reason with the reason stored in retained RAM before an intentional reset,
+ *      count unexpected resets, record a Boot event [resetReason]
+ *   5. start the modules (indicator, lid, button, reminders, factory console), the watchdog, the battery
+ *      monitor, then connectivity (F2) if one is given; publish BOOTED
+ *
+ * The core handles EVENTS_ACKED (consume on confirm) and CONFIG_RECEIVED (validate, persist, apply).
+ * COMMAND_RECEIVED is left to connectivity, which answers the cloud and may call ctx.reboot(UserReset).
+ */
+import { EventKind } from '../../protocol/src/messages.ts';
+import type { DeviceConfig } from '../../protocol/src/messages.ts';
+import type { Ports } from './ports/ports.ts';
+import { Bus } from './bus.ts';
+import type { AppMessage } from './app-messages.ts';
+import type { DiagnosticCounters, FirmwareContext } from './context.ts';
+import { EventLog } from './log/event-log.ts';
+import type { RecoveryReport } from './log/event-log.ts';
+import { TimeKeeper } from './time/time-keeper.ts';
+import type { TimeStamp } from './time/time-keeper.ts';
+import { Watchdog } from './boot/watchdog.ts';
+import { RETAINED_MAGIC, RetainedSlot } from './boot/retained.ts';
+import { ResetReason, isUnexpected, mergeResetReason } from './boot/reset-reason.ts';
+import { Indicator } from './indicator.ts';
+import { BlobStore } from './storage/blob-store.ts';
+import { CONFIG_FIRST_BLOCK, IDENTITY_FIRST_BLOCK, flashPlan } from './flash-layout.ts';
+import { DEFAULT_CONFIG, configProblem, loadStoredConfig, mergeConfig, storeConfig } from './config.ts';
+import { Lid } from './modules/lid.ts';
+import { Button } from './modules/button.ts';
+import { Reminders } from './modules/reminders.ts';
+import { FactoryConsole } from './console/factory-console.ts';
+import { createRandom, hashString } from './random.ts';
+
+export interface Connectivity {
+  start(): void;
+}
+
+export interface FirmwareOptions {
+  serial: string;
+  config?: Partial<DeviceConfig>;
+  /** F2's createConnectivity (firmware/src/uplink/connectivity.ts); omit to run without a modem. */
+  connectivity?: (ctx: FirmwareContext) => Connectivity;
+  /**
+   * Factory-mode console commands (console/modem-console.ts `installModemConsole` on the device). Installed
+   * only when the unit boots with no provisioned serial; that boot then does not start connectivity, so the
+   * station's modem checks own the modem. After `provision` and `ship` the next boot runs connectivity.
+   */
+  factoryCommands?: (ctx: FirmwareContext, console: FactoryConsole) => void;
+}
+
+export interface Firmware {
+  start(): void;
+  context: FirmwareContext;
+  /** The modules, for tests and the self-test bundle. */
+  modules: { lid: Lid; button: Button; reminders: Reminders; console: FactoryConsole };
+  /** Set by start(). */
+  recovery?: RecoveryReport;
+}
+
+export const LOW_BATTERY_MV = 3500;
+const LOW_BATTERY_CLEAR_MV = 3600;
+const BATTERY_CHECK_MS = 3600000;
+
+export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware {
+  const flash = ports.flash;
+  const plan = flashPlan(flash.blockCount);
+  const log = new EventLog(flash, { firstBlock: plan.logFirstBlock, blockCount: plan.logBlocks });
+  const identityStore = new BlobStore(flash, IDENTITY_FIRST_BLOCK);
+  const configStore = new BlobStore(flash, CONFIG_FIRST_BLOCK);
+  const bus = new Bus<AppMessage>();
+  const time = new TimeKeeper(ports.clock, ports.power, ports.build.buildUnixS, log);
+  const watchdog = new Watchdog(ports.power, ports.timers, ports.clock);
+  const indicator = new Indicator(ports);
+  const diagnostics: DiagnosticCounters = {
+    lidOpenCount: 0,
+    lidBounceCount: 0,
+    buttonPresses: 0,
+    watchdogNearMiss: 0,
+    unexpectedReboots: 0,
+    bootCount: 0,
+    lastResetReason: 0,
+    remindersDue: 0,
+    dosesMissed: 0,
+  };
+  let provisioned = false;
+
+  const ctx: FirmwareContext = {
+    ports,
+    bus,
+    log,
+    time,
+    config: mergeConfig(DEFAULT_CONFIG, options.config),
+    serial: options.serial,
+    random: createRandom(hashString(options.serial, 0)),
+    diagnostics,
+    resetReason: ResetReason.Unknown,
+    watchdog,
+    indicator,
+    record(kind: EventKind, args: number[], at?: TimeStamp): number {
+      const stamp = at || time.now();
+      const seq = log.append({ kind, boot: stamp.boot, uptimeS: stamp.uptimeS, unixS: stamp.unixS, timeSource: stamp.timeSource, args });
+      bus.publish({ type: 'EVENT_RECORDED', seq, kind });
+      return seq;
+    },
+    takeCounters(): DiagnosticCounters {
+      diagnostics.watchdogNearMiss = watchdog.nearMisses;
+      const copy: DiagnosticCounters = {
+        lidOpenCount: diagnostics.lidOpenCount,
+        lidBounceCount: diagnostics.lidBounceCount,
+        buttonPresses: diagnostics.buttonPresses,
+        watchdogNearMiss: diagnostics.watchdogNearMiss,
+        unexpectedReboots: diagnostics.unexpectedReboots,
+        bootCount: diagnostics.bootCount,
+        lastResetReason: diagnostics.lastResetReason,
+        remindersDue: diagnostics.remindersDue,
+        dosesMissed: diagnostics.dosesMissed,
+      };
+      diagnostics.lidOpenCount = 0;
+      diagnostics.lidBounceCount = 0;
+      diagnostics.buttonPresses = 0;
+      diagnostics.watchdogNearMiss = 0;
+      watchdog.nearMisses = 0;
+      diagnostics.unexpectedReboots = 0;
+      diagnostics.remindersDue = 0;
+      diagnostics.dosesMissed = 0;
+      ports.power.setRetained(RetainedSlot.CrashCount, 0);
+      return copy;
+    },
+    reboot(reason: number): void {
+      ports.power.setRetained(RetainedSlot.Magic, RETAINED_MAGIC);
+      ports.power.setRetained(RetainedSlot.ResetIntent, reason);
+      bus.publish({ type: 'REBOOT_PENDING', reason });
+      ports.log(`reboot reason=0x${reason.toString(16)}`);
+      ports.power.reset();
+    },
+    enterShipping(): void {
+      ports.power.setRetained(RetainedSlot.Magic, RETAINED_MAGIC);
+      ports.power.setRetained(RetainedSlot.ResetIntent, ResetReason.UserShutdown);
+      watchdog.stop();
+      indicator.setGlow(false);
+      ports.power.powerOff();
+    },
+    provision(serial: string): void {
+      identityStore.write(serial);
+      provisioned = true;
+      ctx.serial = serial;
+    },
+  };
+
+  const lid = new Lid(ctx);
+  const button = new Button(ctx);
+  const reminders = new Reminders(ctx);
+  const factoryConsole = new FactoryConsole(ctx, () => provisioned, plan.scratchBlock);
+
+  const firmware: Firmware = {
+    context: ctx,
+    modules: { lid, button, reminders, console: factoryConsole },
+    start(): void {
+      firmware.recovery = log.recover();
+      const storedSerial = identityStore.read();
+      if (storedSerial !== undefined && storedSerial !== '') {
+        ctx.serial = storedSerial;
+        provisioned = true;
+      }
+      const storedConfig = loadStoredConfig(configStore);
+      if (storedConfig) ctx.config = storedConfig;
+
+      const boot = time.begin();
+      ctx.random = createRandom(hashString(ctx.serial, boot));
+      const resetReason = determineResetReason(ctx);
+      ctx.resetReason = resetReason;
+      diagnostics.bootCount = boot;
+      diagnostics.lastResetReason = resetReason;
+      ctx.record(EventKind.Boot, [resetReason]);
+
+      time.onSet = (unixS, source, _correctionS, seq) => {
+        if (seq > 0) bus.publish({ type: 'EVENT_RECORDED', seq, kind: EventKind.TimeSet });
+        bus.publish({ type: 'TIME_SYNCED', unixS, source });
+      };
+      bus.subscribe((m) => {
+        if (m.type === 'EVENTS_ACKED') log.consumeThrough(m.ackSeq);
+        else if (m.type === 'CONFIG_RECEIVED') applyConfig(ctx, configStore, m.config);
+      });
+
+      lid.start();
+      button.start();
+      reminders.start();
+      factoryConsole.start();
+      watchdog.onStarved = (taskId, name) => {
+        ports.power.setRetained(RetainedSlot.WatchdogTask, taskId);
+        ports.log(`software watchdog: task ${name} starved`);
+        ctx.reboot(ResetReason.SoftwareWatchdog);
+      };
+      watchdog.start();
+      startBatteryMonitor(ctx);
+      const factoryMode = !provisioned && options.factoryCommands !== undefined;
+      if (factoryMode) options.factoryCommands!(ctx, factoryConsole);
+      if (options.connectivity && !factoryMode) options.connectivity(ctx).start();
+      bus.publish({ type: 'BOOTED', boot, resetReason });
+    },
+  };
+  return firmware;
+}
+
+function determineResetReason(ctx: FirmwareContext): number {
+  const power = ctx.ports.power;
+  let stored = 0;
+  if (power.getRetained(RetainedSlot.Magic) === RETAINED_MAGIC) {
+    stored = power.getRetained(RetainedSlot.ResetIntent);
+  } else {
+    // power was lost (or first boot): retained RAM is meaningless, start it clean
+    for (let i = 1; i < 16; i++) power.setRetained(i, 0);
+    power.setRetained(RetainedSlot.Magic, RETAINED_MAGIC);
+  }
+  power.setRetained(RetainedSlot.ResetIntent, 0);
+  const reason = mergeResetReason(power.hardwareResetReason(), stored);
+  let crashes = power.getRetained(RetainedSlot.CrashCount);
+  if (isUnexpected(reason)) {
+    crashes++;
+    power.setRetained(RetainedSlot.CrashCount, crashes);
+  }
+  ctx.diagnostics.unexpectedReboots = crashes;
+  return reason;
+}
+
+function applyConfig(ctx: FirmwareContext, store: BlobStore, received: DeviceConfig): void {
+  const next = mergeConfig(DEFAULT_CONFIG, received);
+  const problem = configProblem(next);
+  if (problem !== undefined) {
+    ctx.ports.log(`config rejected: ${problem}`);
+    ctx.bus.publish({ type: 'CONFIG_REJECTED', field: problem });
+    return;
+  }
+  storeConfig(store, next);
+  ctx.config = next;
+  ctx.bus.publish({ type: 'CONFIG_APPLIED', config: next });
+}
+
+function startBatteryMonitor(ctx: FirmwareContext): void {
+  let warned = false;
+  const check = (): void => {
+    const mv = ctx.ports.power.batteryMv();
+    if (!warned && mv < LOW_BATTERY_MV && !ctx.ports.power.charging()) {
+      warned = true;
+      ctx.record(EventKind.LowBattery, [mv]);
+    } else if (warned && mv >= LOW_BATTERY_CLEAR_MV) {
+      warned = false;
+    }
+  };
+  check();
+  ctx.ports.timers.setInterval(check, BATTERY_CHECK_MS);
+}

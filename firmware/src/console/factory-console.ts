@@ -1,0 +1,247 @@
+/**
+ * Factory console: a line protocol on ports.console for the manufacturing station and bench work.
+ *
+ * Inputs:  one command per line (ASCII, case-sensitive, arguments as `key=value` or positional).
+ * Outputs: exactly one line of JSON per command: {"ok":true,...} or {"ok":false,"error":"<code>",...}.
+ * States:  stateless; `ship` ends in System OFF.
+ *
+ *   ident                           serial, firmware version, image hash, boot count, reset reason
+ *   selftest                        on-board checks (battery, temperature, flash scratch block write/read/erase,
+ *                                   log, clock, lid, button, indicator); {"ok":true,"passed":bool,"steps":[...]}
+ *   lid?                            {"ok":true,"lid":"open"|"closed"}
+ *   button?                         {"ok":true,"button":"pressed"|"released"}
+ *   led on|off                      drive the LED
+ *   buzz <ms>                       buzzer on for 1..5000 ms
+ *   provision serial=<S> [force=1]  persist the serial (SERIAL_PATTERN); a different existing serial needs force=1
+ *   log stats                       event log statistics
+ *   time                            the current time anchor
+ *   time set=<unixS>                set the wall clock (source Factory)
+ *   ship                            persist, reply, then enter shipping mode (System OFF until the lid opens)
+ *   help                            the command list
+ *   (extensions)                    commands added with addCommand(), e.g. `battery?` and `modem ...` in factory
+ *                                   mode (console/modem-console.ts); they may reply later
+ * Error codes: unknown_command, bad_argument, already_provisioned, rejected.
+ */
+import { SERIAL_PATTERN, TimeSource } from '../../../protocol/src/messages.ts';
+import type { FactoryStep } from '../../../protocol/src/messages.ts';
+import type { FirmwareContext } from '../context.ts';
+import { Patterns } from '../indicator.ts';
+
+export const CONSOLE_COMMANDS = ['ident', 'selftest', 'lid?', 'button?', 'led', 'buzz', 'provision', 'log stats', 'time', 'ship', 'help'];
+
+type Reply = Record<string, unknown>;
+
+/** Reply callback of an extension command; call it exactly once, now or later (asynchronous commands). */
+export type ConsoleReplyFn = (reply: Reply) => void;
+/** An extension command: the words of the line, its `key=value` arguments, and the reply callback. */
+export type ConsoleCommandHandler = (words: string[], args: Record<string, string>, reply: ConsoleReplyFn) => void;
+
+export class FactoryConsole {
+  private readonly ctx: FirmwareContext;
+  private readonly isProvisioned: () => boolean;
+  private readonly scratchBlock: number;
+  private buzzTimer: number | undefined;
+  /** Commands added by other modules (addCommand), keyed by their first word. */
+  private readonly extensions: Record<string, ConsoleCommandHandler> = {};
+
+  constructor(ctx: FirmwareContext, isProvisioned: () => boolean, scratchBlock: number) {
+    this.ctx = ctx;
+    this.isProvisioned = isProvisioned;
+    this.scratchBlock = scratchBlock;
+  }
+
+  start(): void {
+    this.ctx.ports.console.onLine((line) => this.handleLine(line));
+  }
+
+  /**
+   * Extension point: `name` (the first word of a line) is handled by `handler`, which may answer later
+   * (e.g. console/modem-console.ts, installed through FirmwareOptions.factoryCommands). Built-ins win.
+   */
+  addCommand(name: string, handler: ConsoleCommandHandler): void {
+    this.extensions[name] = handler;
+  }
+
+  handleLine(raw: string): void {
+    const line = raw.trim();
+    if (line === '') return;
+    const first = line.split(/\s+/)[0];
+    if (CONSOLE_COMMANDS.indexOf(first) < 0 && first !== 'log' && this.extensions[first] !== undefined) {
+      this.runExtension(this.extensions[first], line);
+      return;
+    }
+    let reply: Reply;
+    let after: (() => void) | undefined;
+    try {
+      const r = this.execute(line);
+      reply = r.reply;
+      after = r.after;
+    } catch (e) {
+      reply = { ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) };
+    }
+    this.ctx.ports.console.writeLine(JSON.stringify(reply));
+    if (after) after();
+  }
+
+  private runExtension(handler: ConsoleCommandHandler, line: string): void {
+    const words = line.split(/\s+/);
+    const args: Record<string, string> = {};
+    for (let i = 1; i < words.length; i++) {
+      const eq = words[i].indexOf('=');
+      if (eq > 0) args[words[i].slice(0, eq)] = words[i].slice(eq + 1);
+    }
+    let answered = false;
+    const reply: ConsoleReplyFn = (r) => {
+      if (answered) return;
+      answered = true;
+      this.ctx.ports.console.writeLine(JSON.stringify(r));
+    };
+    try {
+      handler(words, args, reply);
+    } catch (e) {
+      reply({ ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private execute(line: string): { reply: Reply; after?: () => void } {
+    const words = line.split(/\s+/);
+    const cmd = words[0];
+    const args: Record<string, string> = {};
+    for (let i = 1; i < words.length; i++) {
+      const eq = words[i].indexOf('=');
+      if (eq > 0) args[words[i].slice(0, eq)] = words[i].slice(eq + 1);
+    }
+    const { ports } = this.ctx;
+    switch (cmd) {
+      case 'ident':
+        return {
+          reply: {
+            ok: true,
+            serial: this.ctx.serial,
+            provisioned: this.isProvisioned(),
+            firmware: ports.build.version,
+            imageHash: ports.build.imageHash,
+            bootCount: this.ctx.time.boot,
+            resetReason: this.ctx.resetReason,
+          },
+        };
+      case 'selftest':
+        return { reply: this.selftest() };
+      case 'lid?':
+        return { reply: { ok: true, lid: ports.lid.read() === 1 ? 'open' : 'closed' } };
+      case 'button?':
+        return { reply: { ok: true, button: ports.button.read() === 1 ? 'pressed' : 'released' } };
+      case 'led':
+        if (words[1] !== 'on' && words[1] !== 'off') return { reply: { ok: false, error: 'bad_argument', expected: 'led on|off' } };
+        ports.led.write(words[1] === 'on' ? 1 : 0);
+        return { reply: { ok: true, led: words[1] } };
+      case 'buzz': {
+        const ms = Number(words[1]);
+        if (!(Math.floor(ms) === ms && ms >= 1 && ms <= 5000)) return { reply: { ok: false, error: 'bad_argument', expected: 'buzz <1..5000 ms>' } };
+        if (this.buzzTimer !== undefined) ports.timers.clear(this.buzzTimer);
+        ports.buzzer.write(1);
+        this.buzzTimer = ports.timers.setTimeout(() => {
+          this.buzzTimer = undefined;
+          ports.buzzer.write(0);
+        }, ms);
+        return { reply: { ok: true, buzzMs: ms } };
+      }
+      case 'provision': {
+        const serial = args.serial;
+        if (serial === undefined || !SERIAL_PATTERN.test(serial)) return { reply: { ok: false, error: 'bad_argument', expected: 'provision serial=<A-Z0-9- 4..32>' } };
+        if (this.isProvisioned() && serial !== this.ctx.serial && args.force !== '1') {
+          return { reply: { ok: false, error: 'already_provisioned', serial: this.ctx.serial } };
+        }
+        this.ctx.provision(serial);
+        return { reply: { ok: true, serial } };
+      }
+      case 'log':
+        if (words[1] !== 'stats') return { reply: { ok: false, error: 'unknown_command', command: line } };
+        return { reply: this.logStats() };
+      case 'time': {
+        if (args.set !== undefined) {
+          const unixS = Number(args.set);
+          const r = this.ctx.time.setWall(unixS, TimeSource.Factory);
+          if (!r.accepted) return { reply: { ok: false, error: 'rejected', reason: r.reason } };
+          return { reply: { ok: true, anchor: this.ctx.time.anchor(), correctionS: r.correctionS } };
+        }
+        return { reply: { ok: true, anchor: this.ctx.time.anchor() } };
+      }
+      case 'ship':
+        return { reply: { ok: true, shipping: true }, after: () => this.ship() };
+      case 'help':
+        return { reply: { ok: true, commands: CONSOLE_COMMANDS.concat(Object.keys(this.extensions)) } };
+      default:
+        return { reply: { ok: false, error: 'unknown_command', command: cmd } };
+    }
+  }
+
+  private logStats(): Reply {
+    const s = this.ctx.log.stats();
+    return {
+      ok: true,
+      count: s.count,
+      oldestSeq: s.oldestSeq,
+      newestSeq: s.newestSeq,
+      ackSeq: s.ackSeq,
+      nextSeq: s.nextSeq,
+      bytesUsed: s.bytesUsed,
+      capacityBytes: s.capacityBytes,
+      droppedTotal: s.droppedTotal,
+      blocksInUse: s.blocksInUse,
+      blockCount: s.blockCount,
+    };
+  }
+
+  /** On-board checks that need no fixture; the station adds lid/button actuation around them. */
+  selftest(): Reply {
+    const { ports } = this.ctx;
+    const steps: FactoryStep[] = [];
+    const step = (name: string, ok: boolean, value: number | null, message: string): void => {
+      steps.push({ name, ok, value, message });
+    };
+    const mv = ports.power.batteryMv();
+    step('battery', mv >= 3300 && mv <= 4400, mv, 'mV, expected 3300..4400');
+    const t = ports.power.temperatureDeciC();
+    step('temperature', t >= -100 && t <= 600, t, '0.1 degC, expected -10..60 C');
+    const flashResult = this.flashCheck();
+    step('flash', flashResult === '', flashResult === '' ? 256 : null, flashResult === '' ? 'scratch block written, read back and erased' : flashResult);
+    const s = this.ctx.log.stats();
+    step('log', s.capacityBytes > 0 && s.nextSeq >= 1, s.capacityBytes, 'event log capacity bytes');
+    const m0 = ports.clock.monotonicMs();
+    step('clock', m0 >= 0, m0, 'monotonic ms');
+    step('lid', true, ports.lid.read(), 'level (1 = open)');
+    step('button', true, ports.button.read(), 'level (1 = pressed)');
+    this.ctx.indicator.play(Patterns.selfTest);
+    step('indicator', true, null, 'LED and buzzer pulsed 100 ms');
+    let passed = true;
+    for (let i = 0; i < steps.length; i++) if (!steps[i].ok) passed = false;
+    return { ok: true, passed, steps };
+  }
+
+  /** Erase the scratch block, write a pattern, read it back, erase again. Returns '' or what went wrong. */
+  private flashCheck(): string {
+    const flash = this.ctx.ports.flash;
+    if (this.scratchBlock >= flash.blockCount) return 'no scratch block in this flash layout';
+    try {
+      const base = this.scratchBlock * flash.blockSize;
+      flash.eraseBlock(this.scratchBlock);
+      const pattern = new Uint8Array(256);
+      for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 37 + 11) & 0xff;
+      flash.write(base, pattern);
+      const back = flash.read(base, pattern.length);
+      for (let i = 0; i < pattern.length; i++) if (back[i] !== pattern[i]) return `read back mismatch at byte ${i}`;
+      flash.eraseBlock(this.scratchBlock);
+      const erased = flash.read(base, pattern.length);
+      for (let i = 0; i < erased.length; i++) if (erased[i] !== 0xff) return `erase failed at byte ${i}`;
+      return '';
+    } catch (e) {
+      return `flash error: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  private ship(): void {
+    this.ctx.bus.publish({ type: 'SHIP_MODE' });
+    this.ctx.enterShipping();
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * AT engine: one command queue, one command in flight, URC routing by prefix.
+ *
+ * Inputs:  raw byte chunks from the modem UART (any split, any garbage); `run()` requests.
+ * Outputs: command lines written to the UART; one `done(result)` per request; URC handler calls;
+ *          binary downlinks (`+QMTRECV` with length) to the recv handler.
+ * States of the command in flight: `prompt` (waiting for `>`), `final` (waiting for OK / ERROR /
+ * +CME ERROR), `urc` (two-phase command: OK seen, waiting for its outcome URC).
+ *
+ * Everything runs to completion inside the serial callback or a timer callback; no promises, so the
+ * engine behaves the same on XS, Espruino, QuickJS and in virtual time.
+ *
+ * Routing order for a complete line (ref §0: URCs can arrive between a command and its final result):
+ *   1. echo of the command in flight (before ATE0 took effect): dropped;
+ *   2. final result for the command in flight;
+ *   3. the awaited URC of a two-phase command;
+ *   4. an information line with the command's prefix;
+ *   5. the URC table (prefix match, longest registered first);
+ *   6. a bare information line, if the command collects them (AT+GSN, AT+QGMR);
+ *   7. otherwise: logged and counted as unknown, never fatal.
+ * `+QMTRECV: <idx>,<msgid>,"<topic>",<len>,"<payload>"` is framed by its length before line assembly,
+ * because the payload is binary and may contain `"`, CR and LF (ref §3.5).
+ */
+
+import type { SerialPort, Timers, TimerHandle } from '../ports/ports.ts';
+import { AtParseError, type AtCommand } from './at-command.ts';
+
+export type AtFailure =
+  | { kind: 'error'; command: string }
+  | { kind: 'cme'; command: string; code: number; text?: string }
+  | { kind: 'timeout'; command: string; phase: 'prompt' | 'final' | 'urc' }
+  | { kind: 'parse'; command: string; detail: string }
+  | { kind: 'aborted'; command: string };
+
+export type AtResult<R> = { ok: true; value: R } | { ok: false; error: AtFailure };
+
+export interface MqttRecv {
+  clientIdx: number;
+  msgId: number;
+  topic: string;
+  payload: Uint8Array;
+}
+
+export interface AtEngineStats {
+  commands: number;
+  timeouts: number;
+  consecutiveTimeouts: number;
+  errors: number;
+  unknownLines: number;
+  droppedBytes: number;
+  bytesWritten: number;
+}
+
+export interface AtEngineOptions {
+  /** Longest text line kept; longer runs without CR/LF are garbage and dropped. */
+  maxLineBytes?: number;
+  /** Largest binary downlink accepted in +QMTRECV. */
+  maxRecvBytes?: number;
+}
+
+interface Pending {
+  cmd: AtCommand<any, any>;
+  args: unknown;
+  done: (r: AtResult<any>) => void;
+  text: string;
+}
+
+interface InFlight extends Pending {
+  phase: 'prompt' | 'final' | 'urc';
+  lines: string[];
+  urcLine_?: string;
+  timer?: TimerHandle;
+}
+
+const CR = 13;
+const LF = 10;
+const SPACE = 32;
+const PROMPT = 62; // '>'
+const QUOTE = 34;
+const RECV_PREFIX = '+QMTRECV:';
+const RECV_HEADER = /^\+QMTRECV: ?(\d+),(\d+),"([^"\r\n]*)",(\d+),"/;
+
+export function bytesToLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+export function latin1ToBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}
+
+export class AtEngine {
+  readonly stats: AtEngineStats = { commands: 0, timeouts: 0, consecutiveTimeouts: 0, errors: 0, unknownLines: 0, droppedBytes: 0, bytesWritten: 0 };
+  private readonly queue_: Pending[] = [];
+  private inflight_: InFlight | undefined;
+  private buf_ = new Uint8Array(256);
+  private len_ = 0;
+  private feeding_ = false;
+  private readonly urcTable_: { prefix: string; handler: (line: string) => void }[] = [];
+  private recvHandler_: ((msg: MqttRecv) => void) | undefined;
+  private readonly maxLine_: number;
+  private readonly maxRecv_: number;
+
+  constructor(
+    private readonly serial_: SerialPort,
+    private readonly timers_: Timers,
+    private readonly log_: (line: string) => void,
+    options: AtEngineOptions = {},
+  ) {
+    this.maxLine_ = options.maxLineBytes ?? 1024;
+    this.maxRecv_ = options.maxRecvBytes ?? 4096;
+    serial_.onReadable((bytes) => this.feed(bytes));
+  }
+
+  /** Register a URC handler. `prefix` is matched at the start of the line ("RDY" matches exactly "RDY"). */
+  onUrc(prefix: string, handler: (line: string) => void): void {
+    this.urcTable_.push({ prefix, handler });
+    this.urcTable_.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  onRecv(handler: (msg: MqttRecv) => void): void {
+    this.recvHandler_ = handler;
+  }
+
+  get busy(): boolean {
+    return this.inflight_ !== undefined || this.queue_.length > 0;
+  }
+
+  /** Queue a command; `done` is called exactly once. */
+  run<A, R>(cmd: AtCommand<A, R>, args: A, done: (r: AtResult<R>) => void): void {
+    let text: string;
+    try {
+      text = cmd.build(args);
+    } catch (e) {
+      done({ ok: false, error: { kind: 'parse', command: cmd.name, detail: (e as Error).message } });
+      return;
+    }
+    this.queue_.push({ cmd, args, done, text });
+    if (this.inflight_ === undefined) this.startNext_();
+  }
+
+  /** Fail the command in flight and everything queued (modem power-cycled or PSM entered). */
+  abortAll(): void {
+    const victims: Pending[] = [];
+    if (this.inflight_) {
+      this.clearTimer_(this.inflight_);
+      victims.push(this.inflight_);
+      this.inflight_ = undefined;
+    }
+    while (this.queue_.length > 0) victims.push(this.queue_.shift() as Pending);
+    this.len_ = 0;
+    for (let i = 0; i < victims.length; i++) victims[i].done({ ok: false, error: { kind: 'aborted', command: victims[i].cmd.name } });
+  }
+
+  /** Bytes from the UART. Public so ports that deliver data another way can push it. */
+  feed(chunk: Uint8Array): void {
+    this.append_(chunk);
+    if (this.feeding_) return; // a handler wrote a command and a fake modem answered synchronously
+    this.feeding_ = true;
+    try {
+      this.drain_();
+    } finally {
+      this.feeding_ = false;
+    }
+  }
+
+  private append_(chunk: Uint8Array): void {
+    if (this.len_ + chunk.length > this.buf_.length) {
+      let size = this.buf_.length;
+      while (size < this.len_ + chunk.length) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf_.subarray(0, this.len_));
+      this.buf_ = next;
+    }
+    this.buf_.set(chunk, this.len_);
+    this.len_ += chunk.length;
+  }
+
+  private consume_(n: number): void {
+    this.buf_.copyWithin(0, n, this.len_);
+    this.len_ -= n;
+  }
+
+  private drain_(): void {
+    for (;;) {
+      let skip = 0;
+      while (skip < this.len_ && (this.buf_[skip] === CR || this.buf_[skip] === LF || this.buf_[skip] === SPACE)) skip++;
+      if (skip > 0) this.consume_(skip);
+      if (this.len_ === 0) return;
+
+      const f = this.inflight_;
+      if (f !== undefined && f.phase === 'prompt' && this.buf_[0] === PROMPT) {
+        this.consume_(1);
+        this.writePayload_(f);
+        continue;
+      }
+
+      if (this.startsWith_(RECV_PREFIX)) {
+        const r = this.tryRecv_();
+        if (r === 'wait') return;
+        if (r === 'done') continue;
+      }
+
+      let end = -1;
+      for (let i = 0; i < this.len_; i++) {
+        if (this.buf_[i] === CR || this.buf_[i] === LF) {
+          end = i;
+          break;
+        }
+      }
+      if (end < 0) {
+        if (this.len_ > this.maxLine_) {
+          this.stats.droppedBytes += this.len_;
+          this.log_(`at: dropped ${this.len_} bytes without line end`);
+          this.len_ = 0;
+        }
+        return;
+      }
+      const line = bytesToLatin1(this.buf_, 0, end);
+      this.consume_(end + 1);
+      this.handleLine_(line);
+    }
+  }
+
+  private startsWith_(prefix: string): boolean {
+    const n = Math.min(prefix.length, this.len_);
+    for (let i = 0; i < n; i++) if (this.buf_[i] !== prefix.charCodeAt(i)) return false;
+    return this.len_ >= prefix.length;
+  }
+
+  /** Frame `+QMTRECV: idx,msgid,"topic",len,"<len bytes>"` by its length. */
+  private tryRecv_(): 'wait' | 'done' | 'line' {
+    const headText = bytesToLatin1(this.buf_, 0, Math.min(this.len_, 200));
+    const m = RECV_HEADER.exec(headText);
+    if (m === null) {
+      // No length form (yet). A CR/LF cannot occur inside the header, so if one is present this is an
+      // ordinary line (recv/mode 0,0 or buffer mode); otherwise wait for more bytes.
+      for (let i = 0; i < headText.length; i++) if (headText.charCodeAt(i) === CR || headText.charCodeAt(i) === LF) return 'line';
+      return this.len_ > 200 ? 'line' : 'wait';
+    }
+    const payloadLen = Number(m[4]);
+    if (payloadLen > this.maxRecv_) {
+      this.log_(`at: +QMTRECV length ${payloadLen} over limit, treated as a line`);
+      return 'line';
+    }
+    const start = m[0].length;
+    const need = start + payloadLen + 1; // closing quote
+    if (this.len_ < need) return 'wait';
+    const payload = this.buf_.slice(start, start + payloadLen);
+    if (this.buf_[start + payloadLen] !== QUOTE) this.log_('at: +QMTRECV payload not followed by a quote; length trusted');
+    this.consume_(need);
+    const msg: MqttRecv = { clientIdx: Number(m[1]), msgId: Number(m[2]), topic: m[3], payload };
+    if (this.recvHandler_) this.recvHandler_(msg);
+    else this.log_('at: +QMTRECV without handler');
+    return 'done';
+  }
+
+  private handleLine_(line: string): void {
+    const f = this.inflight_;
+    if (f !== undefined) {
+      if (line === f.text) return; // echo before ATE0
+      if (f.phase !== 'urc') {
+        if (line === 'OK') return this.onOk_(f);
+        if (line === 'ERROR') return this.fail_(f, { kind: 'error', command: f.cmd.name });
+        if (line.startsWith('+CME ERROR:') || line.startsWith('+CMS ERROR:')) {
+          const rest = line.slice(11).trim();
+          const code = /^\d+$/.test(rest) ? Number(rest) : -1;
+          return this.fail_(f, code >= 0 ? { kind: 'cme', command: f.cmd.name, code } : { kind: 'cme', command: f.cmd.name, code, text: rest });
+        }
+      }
+      const urc = f.cmd.urc;
+      if (urc !== undefined && f.urcLine_ === undefined && matchesAny(line, urc.prefixes) && (urc.match === undefined || urc.match(line, f.args))) {
+        if (urc.final !== undefined && !urc.final(line, f.args)) {
+          f.lines.push(line);
+          return;
+        }
+        f.urcLine_ = line;
+        if (f.phase === 'urc') this.complete_(f);
+        return; // arrived before OK: completes on OK
+      }
+      if (f.phase !== 'urc' && f.cmd.prefix !== undefined && line.startsWith(f.cmd.prefix)) {
+        f.lines.push(line);
+        return;
+      }
+    }
+    for (let i = 0; i < this.urcTable_.length; i++) {
+      const e = this.urcTable_[i];
+      if (line.startsWith(e.prefix)) {
+        e.handler(line);
+        return;
+      }
+    }
+    if (f !== undefined && f.phase !== 'urc' && f.cmd.bareLines === true) {
+      f.lines.push(line);
+      return;
+    }
+    this.stats.unknownLines++;
+    this.log_(`at: unknown line ${JSON.stringify(line.length > 80 ? line.slice(0, 80) : line)}`);
+  }
+
+  private onOk_(f: InFlight): void {
+    if (f.phase === 'prompt') {
+      // OK without a prompt: the modem did not take the payload.
+      return this.fail_(f, { kind: 'error', command: f.cmd.name });
+    }
+    if (f.cmd.urc !== undefined && f.urcLine_ === undefined) {
+      f.phase = 'urc';
+      this.arm_(f, f.cmd.urc.timeoutMs);
+      return;
+    }
+    this.complete_(f);
+  }
+
+  private writePayload_(f: InFlight): void {
+    const payload = f.cmd.payload ? f.cmd.payload(f.args) : new Uint8Array(0);
+    f.phase = 'final';
+    this.arm_(f, f.cmd.timeoutMs);
+    this.stats.bytesWritten += payload.length;
+    this.serial_.write(payload);
+  }
+
+  private complete_(f: InFlight): void {
+    this.clearTimer_(f);
+    this.inflight_ = undefined;
+    this.stats.consecutiveTimeouts = 0;
+    const lines = f.urcLine_ !== undefined ? f.lines.concat([f.urcLine_]) : f.lines;
+    let result: AtResult<unknown>;
+    try {
+      result = { ok: true, value: f.cmd.parse(lines, f.args) };
+    } catch (e) {
+      if (!(e instanceof AtParseError)) throw e;
+      this.log_(`at: ${e.message}`);
+      result = { ok: false, error: { kind: 'parse', command: f.cmd.name, detail: e.detail } };
+    }
+    f.done(result);
+    this.startNext_();
+  }
+
+  private fail_(f: InFlight, error: AtFailure): void {
+    this.clearTimer_(f);
+    this.inflight_ = undefined;
+    if (error.kind === 'timeout') {
+      this.stats.timeouts++;
+      this.stats.consecutiveTimeouts++;
+    } else {
+      this.stats.consecutiveTimeouts = 0;
+      this.stats.errors++;
+    }
+    this.log_(`at: ${f.cmd.name} failed: ${error.kind}${error.kind === 'cme' ? ' ' + error.code : ''}`);
+    f.done({ ok: false, error });
+    this.startNext_();
+  }
+
+  private startNext_(): void {
+    if (this.inflight_ !== undefined) return;
+    const next = this.queue_.shift();
+    if (next === undefined) return;
+    const f: InFlight = { ...next, phase: next.cmd.payload ? 'prompt' : 'final', lines: [] };
+    this.inflight_ = f;
+    this.arm_(f, f.cmd.timeoutMs);
+    this.stats.commands++;
+    this.serial_.write(latin1ToBytes(f.text + '\r'));
+  }
+
+  private arm_(f: InFlight, ms: number): void {
+    this.clearTimer_(f);
+    const phase = f.phase;
+    f.timer = this.timers_.setTimeout(() => {
+      f.timer = undefined;
+      if (this.inflight_ === f) this.fail_(f, { kind: 'timeout', command: f.cmd.name, phase });
+    }, ms);
+  }
+
+  private clearTimer_(f: InFlight): void {
+    if (f.timer !== undefined) {
+      this.timers_.clear(f.timer);
+      f.timer = undefined;
+    }
+  }
+}
+
+function matchesAny(line: string, prefixes: string[]): boolean {
+  for (let i = 0; i < prefixes.length; i++) if (line.startsWith(prefixes[i])) return true;
+  return false;
+}

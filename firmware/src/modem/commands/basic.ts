@@ -1,0 +1,65 @@
+/** Basic commands: liveness, echo, error format, SIM, identity, generic QCFG set (ref §1, §9). */
+
+import { AtParseError, fieldsOf, okCommand, type AtCommand } from '../at-command.ts';
+
+export const at = okCommand('AT', () => 'AT', 1000);
+export const echoOff = okCommand('ATE0', () => 'ATE0');
+/** Numeric +CME ERROR codes, so failures map to the table in ref §0. */
+export const cmeeNumeric = okCommand('CMEE', () => 'AT+CMEE=1');
+
+export type SimState = 'READY' | 'SIM PIN' | 'SIM PUK' | string;
+
+export const cpinRead: AtCommand<void, SimState> = {
+  name: 'CPIN?',
+  build: () => 'AT+CPIN?',
+  timeoutMs: 5000,
+  prefix: '+CPIN:',
+  parse(lines) {
+    const f = fieldsOf(lines, '+CPIN:');
+    if (f === undefined || f[0] === '') throw new AtParseError('CPIN?', 'missing +CPIN line');
+    return f[0];
+  },
+};
+
+/** First bare line that looks like a value (not an echo, not empty). */
+function bareValue(name: string, lines: string[], pattern: RegExp): string {
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (pattern.test(l)) return l;
+  }
+  throw new AtParseError(name, 'missing value line');
+}
+
+/** Modem firmware revision, e.g. `BG95M3LAR02A03_01.012.01.012`. Read at every boot (ref: behaviour changes between revisions). */
+export const qgmr: AtCommand<void, string> = {
+  name: 'QGMR',
+  build: () => 'AT+QGMR',
+  timeoutMs: 2000,
+  bareLines: true,
+  parse: (lines) => bareValue('QGMR', lines, /^[A-Za-z0-9][A-Za-z0-9_.\-]{2,63}$/),
+};
+
+/** IMEI: 15 digits on a bare line. */
+export const gsn: AtCommand<void, string> = {
+  name: 'GSN',
+  build: () => 'AT+GSN',
+  timeoutMs: 2000,
+  bareLines: true,
+  parse: (lines) => bareValue('GSN', lines, /^\d{15}$/),
+};
+
+/** ICCID: `+QCCID: 8988...` (18 to 22 characters; some SIMs end in F). */
+export const qccid: AtCommand<void, string> = {
+  name: 'QCCID',
+  build: () => 'AT+QCCID',
+  timeoutMs: 2000,
+  prefix: '+QCCID:',
+  parse(lines) {
+    const f = fieldsOf(lines, '+QCCID:');
+    if (f === undefined || !/^\d{18,22}F?$/.test(f[0])) throw new AtParseError('QCCID', 'missing ICCID');
+    return f[0].replace(/F$/, '');
+  },
+};
+
+/** `AT+QCFG="<name>",<value...>` (values are written verbatim). */
+export const qcfgSet = okCommand<{ name: string; values: string }>('QCFG', (a) => `AT+QCFG="${a.name}",${a.values}`);

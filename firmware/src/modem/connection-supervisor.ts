@@ -1,0 +1,979 @@
+/**
+ * Connection supervisor: brings the BG95 from whatever state it is in to an MQTT session, keeps track of
+ * what the link is doing, and recovers from every failure the reference names (ref = modem-bg95.md).
+ *
+ * Inputs:  connect(done), publish(topic, bytes, done), sleep(done), sample(done), abort();
+ *          URCs: RDY / APP RDY, +CEREG, +QMTSTAT, +QIURC "pdpdeact", PSM POWER DOWN, POWERED DOWN, +QMTRECV.
+ * Outputs: AT commands through the engine; PWRKEY / supply through ModemPower; SupervisorEvent to the
+ *          listener (downlink, link_lost, time); counters for the heartbeat.
+ * States:  off -> powering_up -> registering -> pdp_up -> mqtt_open -> mqtt_connected -> disconnecting -> psm
+ *          (or back to off via QPOWD). `failed` = the last attempt failed; the next connect starts over
+ *          from the stage recorded in `resume`.
+ *
+ * Escalation ladder across failed attempts (reset by a successful connect): attempt 1 retries the session
+ * (query, close stale client, open again); attempts 2-3 re-attach (CFUN=0/1) first; every 4th power-cycles
+ * the modem. A silent modem (3 consecutive command timeouts) is power-cycled at once, at most once per
+ * attempt. The caller (upload session/policy) owns backoff between attempts.
+ *
+ * Every stage callback carries the generation it was started under; abort() and power cycles bump the
+ * generation so late callbacks of a superseded attempt do nothing.
+ */
+
+import type { Clock, ModemPower, Timers, TimerHandle } from '../ports/ports.ts';
+import type { AtCommand } from './at-command.ts';
+import type { AtEngine, AtFailure, AtResult } from './at-engine.ts';
+import { at, cmeeNumeric, cpinRead, echoOff, gsn, qccid, qcfgSet, qgmr } from './commands/basic.ts';
+import { cbc, celevel, ceregEnable, ceregRead, cfun, isRegistered, parseCeregUrc, qcsq, qnwinfo, RegStat, type NetworkInfo, type Registration, type SignalQuality } from './commands/network.ts';
+import { parsePdpDeact, qiact, qiactRead, qicsgp, qideact } from './commands/pdp.ts';
+import { qmtcfgSsl, qsslcfg, type SslSetting } from './commands/tls.ts';
+import { MQTT_PKT_TIMEOUT_S, MQTT_RETRIES, parseQmtstat, qmtcfg, qmtclose, qmtconn, qmtconnRead, qmtdisc, qmtopen, qmtopenRead, qmtpub, qmtsub, type MqttSetting } from './commands/mqtt.ts';
+import { cpsms, qpsmsRead } from './commands/psm.ts';
+import type { PsmTimers } from './commands/psm-timers.ts';
+import { cclkRead, plausibleTime, qltsUtc } from './commands/time.ts';
+import { qpowd } from './commands/power.ts';
+
+export type SupervisorState = 'off' | 'powering_up' | 'registering' | 'pdp_up' | 'mqtt_open' | 'mqtt_connected' | 'disconnecting' | 'psm' | 'failed';
+
+/**
+ * Where the next connect starts, in bring-up order: a lower stage redoes more work (see `earlier`).
+ * A const enum so the build inlines small numbers instead of shipping stage names.
+ */
+const enum Stage {
+  PowerOn,
+  Wake,
+  Init,
+  Reattach,
+  Register,
+  Pdp,
+  PdpCycle,
+  CloseOpen,
+  Open,
+  Connected,
+}
+
+export interface SupervisorOptions {
+  serial: string; // MQTT client id (<= 23 bytes) and topic component
+  host: string;
+  port: number;
+  apn: string;
+  psm: PsmTimers;
+  buildUnixS: number;
+  client?: number; // MQTT client index, default 0
+  pdpCtx?: number; // default 1
+  sslCtx?: number; // default 2
+  keepaliveS?: number; // default 60
+  registrationTimeoutMs?: number; // default 180 s
+  registrationPollMs?: number; // default 5 s (a +CEREG URC ends the wait earlier)
+  readyTimeoutMs?: number; // wait for RDY after PWRKEY, default 10 s
+  psmEntryTimeoutMs?: number; // wait for PSM POWER DOWN, default 30 s
+  silentTimeouts?: number; // consecutive command timeouts that mean "modem hung", default 3
+  timeResyncS?: number; // re-read network time when older than this, default 24 h
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+}
+
+export type SupervisorEvent =
+  | { type: 'downlink'; topic: string; payload: Uint8Array }
+  | { type: 'link_lost'; cause: string } // the MQTT session ended under us while connected
+  | { type: 'time'; unixS: number; source: 'nitz' | 'cclk' }
+  | { type: 'registration'; stat: number };
+
+export interface SupervisorCounters {
+  connectionLosses: number;
+  attachFailures: number;
+  mqttOpenFailures: number;
+  mqttConnFailures: number;
+  mqttStat: Record<number, number>;
+  publishOk: number;
+  publishRetrans: number;
+  publishFail: number;
+  powerCycles: number;
+  reattaches: number;
+  radioOnMs: number; // accumulated
+  timeToConnectMs?: number; // last radio-on (or wake) to registered
+}
+
+export interface ModemIdentity {
+  modemFirmware?: string;
+  imei?: string;
+  iccid?: string;
+}
+
+export interface ModemSnapshot {
+  signal?: SignalQuality;
+  network?: NetworkInfo;
+  registration?: Registration;
+  ceLevel?: number;
+  battery?: { pct: number; mv: number };
+  psm?: PsmTimers & { enabled: boolean };
+}
+
+export interface PublishOutcome {
+  ok: boolean;
+  retransmissions: number;
+  reason?: string;
+}
+
+export function newSupervisorCounters(): SupervisorCounters {
+  return { connectionLosses: 0, attachFailures: 0, mqttOpenFailures: 0, mqttConnFailures: 0, mqttStat: {}, publishOk: 0, publishRetrans: 0, publishFail: 0, powerCycles: 0, reattaches: 0, radioOnMs: 0 };
+}
+
+/** Recovery for each +QMTSTAT code (ref §3.7). */
+export function qmtstatRecovery(err: number): { resume: Stage; backoff: boolean } {
+  switch (err) {
+    case 1: // closed or reset by peer: open again
+    case 3: // CONNECT failed: open and connect again (credentials/id counted as conn failures)
+    case 4: // CONNACK failed: as 3
+    case 5: // server closed after our DISCONNECT: only unexpected when connected; reopen
+    case 8: // client closed (one driver only): reconnect
+      return { resume: Stage.Open, backoff: false };
+    case 2: // PINGREQ failed: the PDP context is suspect
+      return { resume: Stage.PdpCycle, backoff: false };
+    case 6: // sending kept failing: re-attach
+      return { resume: Stage.Reattach, backoff: false };
+    case 7: // link not alive / server unavailable: open again later
+      return { resume: Stage.Open, backoff: true };
+    default: // unknown: reconnect with backoff, the code is counted
+      return { resume: Stage.Open, backoff: true };
+  }
+}
+
+export class ConnectionSupervisor {
+  /** Called on every state change (connectivity publishes LINK_STATE from it). */
+  onStateChange: ((state: SupervisorState) => void) | undefined;
+  private current_: SupervisorState = 'off';
+
+  get state(): SupervisorState {
+    return this.current_;
+  }
+
+  set state(next: SupervisorState) {
+    if (next === this.current_) return;
+    this.current_ = next;
+    if (this.onStateChange) this.onStateChange(next);
+  }
+
+  readonly counters: SupervisorCounters = newSupervisorCounters();
+  readonly identity: ModemIdentity = {};
+  /** Set by +QMTSTAT 7 / unknown: the caller should back off before reconnecting. */
+  backoffHint = false;
+  /** From the last QPSMS? sample: false = the network refused PSM, so do not wait for PSM POWER DOWN. */
+  psmGranted: boolean | undefined;
+  lastWallSyncMonoMs: number | undefined;
+
+  private resume_: Stage = Stage.PowerOn;
+  private gen_ = 0;
+  private failStreak_ = 0;
+  private msgId_ = 0;
+  private identityRead_ = false;
+  private bootConfigDone_ = false;
+  private mqttConfigured_ = false;
+  private registered_ = false;
+  private expectDisconnect_ = false;
+  private radioOnSince_: number | undefined;
+  private attemptPowerCycled_ = false;
+  private attemptDone_: ((error?: string) => void) | undefined;
+  private readyWaiter_: (() => void) | undefined;
+  private regWaiter_: ((r: Registration) => void) | undefined;
+  private psmWaiter_: (() => void) | undefined;
+  private timers_: TimerHandle[] = [];
+  private readonly o_: Required<Omit<SupervisorOptions, 'caCert' | 'clientCert' | 'clientKey'>> & { caCert: string; clientCert: string; clientKey: string };
+
+  constructor(
+    private readonly engine_: AtEngine,
+    private readonly ports_: { timers: Timers; clock: Clock; modemPower: ModemPower },
+    options: SupervisorOptions,
+    private readonly listener_: (e: SupervisorEvent) => void,
+    private readonly log_: (line: string) => void,
+  ) {
+    this.o_ = {
+      client: 0,
+      pdpCtx: 1,
+      sslCtx: 2,
+      keepaliveS: 60,
+      registrationTimeoutMs: 180000,
+      registrationPollMs: 5000,
+      readyTimeoutMs: 10000,
+      psmEntryTimeoutMs: 30000,
+      silentTimeouts: 3,
+      timeResyncS: 86400,
+      caCert: 'cacert.pem',
+      clientCert: 'cert.pem',
+      clientKey: 'key.pem',
+      ...options,
+    } as typeof this.o_;
+    engine_.onUrc('RDY', () => this.onReady_());
+    // APP RDY follows RDY by about a second: it only ends a wait, it never means "rebooted".
+    engine_.onUrc('APP RDY', () => this.readyWaiter_ && this.readyWaiter_());
+    engine_.onUrc('+CEREG:', (l) => this.onCereg_(l));
+    engine_.onUrc('+QMTSTAT:', (l) => this.onQmtstat_(l));
+    engine_.onUrc('+QIURC:', (l) => this.onQiurc_(l));
+    engine_.onUrc('PSM POWER DOWN', () => this.onPsmPowerDown_());
+    engine_.onUrc('POWERED DOWN', () => this.onPoweredDown_());
+    // Boot chatter (ref §10): expected, not worth an "unknown line" log entry.
+    for (const p of ['+CPIN:', '+CFUN:', '+QUSIM:', '+QIND:', '+QMTDISC:', '+QMTCLOSE:', '+QMTOPEN:', '+QMTCONN:', '+QMTPUB:', '+QMTPUBEX:', '+QMTSUB:']) engine_.onUrc(p, (l) => this.log_(`modem: late ${l}`));
+    engine_.onRecv((m) => {
+      this.listener_({ type: 'downlink', topic: m.topic, payload: m.payload });
+    });
+  }
+
+  get downTopicSubscribed(): boolean {
+    return this.state === 'mqtt_connected';
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Public operations
+
+  /** Bring the link to mqtt_connected. `done(undefined)` on success, `done(reason)` on failure. */
+  connect(done: (error?: string) => void): void {
+    if (this.state === 'mqtt_connected') {
+      done();
+      return;
+    }
+    this.gen_++;
+    this.attemptDone_ = done;
+    this.attemptPowerCycled_ = false;
+    this.backoffHint = false;
+    let start = this.resume_;
+    if (this.failStreak_ > 0 && this.failStreak_ % 4 === 0) {
+      this.powerCycle_(() => this.runStage_(Stage.PowerOn));
+      return;
+    }
+    // From the second failure on, any stage between registration and the MQTT open re-attaches first.
+    if (this.failStreak_ >= 2 && start >= Stage.Register && start <= Stage.Open) start = Stage.Reattach;
+    this.runStage_(start);
+  }
+
+  /** Publish with QoS 1 on the open session. */
+  publish(topic: string, payload: Uint8Array, done: (r: PublishOutcome) => void): void {
+    if (this.state !== 'mqtt_connected') {
+      done({ ok: false, retransmissions: 0, reason: 'not_connected' });
+      return;
+    }
+    const gen = this.gen_;
+    this.engine_.run(qmtpub, { client: this.o_.client, msgId: this.nextMsgId_(), qos: 1, retain: 0, topic, payload }, (r) => {
+      if (r.ok) this.counters.publishRetrans += r.value.retransmissions;
+      if (r.ok && r.value.result === 0) {
+        this.counters.publishOk++;
+        done({ ok: true, retransmissions: r.value.retransmissions });
+        return;
+      }
+      // An abort (link lost, budget) is counted where it happened, not as a failed publish.
+      if (r.ok || r.error.kind !== 'aborted') this.counters.publishFail++;
+      const reason = r.ok ? `publish_result_${r.value.result}` : `publish_${r.error.kind}`;
+      // A failed publish means the session is suspect: close it and open again next time (ref §13, yaroc).
+      if (gen === this.gen_ && this.state === 'mqtt_connected') {
+        this.state = 'pdp_up';
+        this.resume_ = Stage.CloseOpen;
+        if (!r.ok && r.error.kind === 'timeout' && this.engine_.stats.consecutiveTimeouts >= this.o_.silentTimeouts) this.resume_ = Stage.PowerOn;
+      }
+      done({ ok: false, retransmissions: r.ok ? r.value.retransmissions : 0, reason });
+    });
+  }
+
+  /** End the session: MQTT DISCONNECT, then let the modem enter PSM (or power it down). */
+  sleep(done: () => void): void {
+    this.gen_++;
+    const gen = this.gen_;
+    this.attemptDone_ = undefined;
+    this.clearTimers_();
+    const finish = (): void => {
+      if (gen !== this.gen_) return;
+      done();
+    };
+    if (this.state === 'off' || this.state === 'psm') {
+      finish();
+      return;
+    }
+    const wasMqtt = this.state === 'mqtt_connected' || this.state === 'mqtt_open';
+    this.state = 'disconnecting';
+    const afterDisc = (): void => {
+      if (gen !== this.gen_) return;
+      // PSM needs a registration and a grant; without either, waiting 30 s for it only burns charge.
+      if (this.psmGranted === false || !this.registered_) return this.powerDown_(finish);
+      this.psmWaiter_ = () => {
+        this.psmWaiter_ = undefined;
+        this.clearTimers_();
+        this.enterPsm_();
+        finish();
+      };
+      this.after_(this.o_.psmEntryTimeoutMs, () => {
+        if (gen !== this.gen_) return;
+        this.psmWaiter_ = undefined;
+        this.powerDown_(finish);
+      });
+    };
+    if (wasMqtt) {
+      this.expectDisconnect_ = true;
+      this.engine_.run(qmtdisc, this.o_.client, () => afterDisc());
+    } else afterDisc();
+  }
+
+  /** Radio budget exhausted or shutting down: drop everything and power the modem off. */
+  abort(done: () => void): void {
+    this.gen_++;
+    this.attemptDone_ = undefined;
+    this.clearTimers_();
+    this.engine_.abortAll();
+    this.powerDown_(done);
+  }
+
+  /** Diagnostics sample for the heartbeat; failures only leave fields out. */
+  sample(done: (s: ModemSnapshot) => void): void {
+    const s: ModemSnapshot = {};
+    const steps: [AtCommand<void, any>, (v: any) => void][] = [
+      [qcsq, (v) => (s.signal = v)],
+      [qnwinfo, (v) => (s.network = v)],
+      [ceregRead, (v) => (s.registration = v)],
+      [celevel, (v) => (s.ceLevel = v)],
+      [cbc, (v) => (s.battery = v)],
+      [qpsmsRead, (v) => (s.psm = v)],
+    ];
+    const finish = done;
+    done = (snap) => {
+      if (snap.psm !== undefined) this.psmGranted = snap.psm.enabled;
+      finish(snap);
+    };
+    let i = 0;
+    const next = (): void => {
+      if (i >= steps.length) {
+        done(s);
+        return;
+      }
+      const [cmd, put] = steps[i++];
+      this.engine_.run(cmd, undefined, (r) => {
+        if (r.ok) put(r.value);
+        next();
+      });
+    };
+    next();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Stages
+
+  private runStage_(stage: Stage): void {
+    const gen = this.gen_;
+    switch (stage) {
+      case Stage.PowerOn:
+        return this.powerOn_(gen);
+      case Stage.Wake:
+        return this.wake_(gen);
+      case Stage.Init:
+        return this.init_(gen);
+      case Stage.Reattach:
+        return this.reattach_(gen);
+      case Stage.Register:
+        return this.register_(gen);
+      case Stage.Pdp:
+        return this.pdp_(gen, false);
+      case Stage.PdpCycle:
+        return this.pdp_(gen, true);
+      case Stage.CloseOpen:
+        return this.cmd_(gen, qmtclose, this.o_.client, () => this.open_(gen, 0), () => this.open_(gen, 0));
+      case Stage.Open:
+        return this.open_(gen, 0);
+      case Stage.Connected:
+        return this.succeed_();
+    }
+  }
+
+  private powerOn_(gen: number): void {
+    this.state = 'powering_up';
+    this.mqttConfigured_ = false;
+    if (this.ports_.modemPower.status() === 1) {
+      this.poll_(gen, 5);
+      return;
+    }
+    this.ports_.modemPower.pulsePowerKey(500);
+    this.waitReady_(gen);
+  }
+
+  /** PSM wake: PWRKEY pulse, then the UART behaves like after a fresh boot (ref §4). */
+  private wake_(gen: number): void {
+    this.state = 'powering_up';
+    this.mqttConfigured_ = false;
+    this.ports_.modemPower.pulsePowerKey(500);
+    this.radioOnSince_ = this.ports_.clock.monotonicMs();
+    this.waitReady_(gen);
+  }
+
+  private waitReady_(gen: number): void {
+    let settled = false;
+    const go = (): void => {
+      if (settled || gen !== this.gen_) return;
+      settled = true;
+      this.readyWaiter_ = undefined;
+      this.poll_(gen, 5);
+    };
+    this.readyWaiter_ = go;
+    this.after_(this.o_.readyTimeoutMs, go);
+  }
+
+  private poll_(gen: number, tries: number): void {
+    this.engine_.run(at, undefined, (r) => {
+      if (gen !== this.gen_) return;
+      if (r.ok) return this.init_(gen);
+      if (this.silent_() && !this.attemptPowerCycled_) {
+        this.attemptPowerCycled_ = true;
+        return this.powerCycle_(() => this.runStage_(Stage.PowerOn));
+      }
+      if (tries > 1) return this.poll_(gen, tries - 1);
+      this.fail_('modem_silent', Stage.PowerOn);
+    });
+  }
+
+  private init_(gen: number): void {
+    this.state = 'powering_up';
+    this.mqttConfigured_ = false;
+    this.seq_(gen, [step(echoOff), step(cmeeNumeric)], () => this.sim_(gen, 3), 'init');
+  }
+
+  private sim_(gen: number, tries: number): void {
+    this.engine_.run(cpinRead, undefined, (r) => {
+      if (gen !== this.gen_) return;
+      if (r.ok && r.value === 'READY') return this.identityAndRadio_(gen);
+      if (!r.ok && r.error.kind === 'cme' && r.error.code === 14 && tries > 1) {
+        this.after_(2000, () => gen === this.gen_ && this.sim_(gen, tries - 1)); // SIM busy: retry (ref §0)
+        return;
+      }
+      if (!r.ok && this.handleSilent_(gen, r.error)) return;
+      this.fail_(r.ok ? `sim_${r.value}` : `sim_${failureText(r.error)}`, Stage.Init);
+    });
+  }
+
+  private identityAndRadio_(gen: number): void {
+    const steps: Step[] = [];
+    if (!this.identityRead_) {
+      steps.push(optional(qgmr, undefined, (v) => (this.identity.modemFirmware = v)));
+      steps.push(optional(gsn, undefined, (v) => (this.identity.imei = v)));
+      steps.push(optional(qccid, undefined, (v) => (this.identity.iccid = v)));
+    }
+    if (!this.bootConfigDone_) {
+      steps.push(optional(qcfgSet, { name: 'nwscanseq', values: '020301,1' }));
+      steps.push(optional(qcfgSet, { name: 'iotopmode', values: '0,1' }));
+      steps.push(optional(qcfgSet, { name: 'psm/enter', values: '1' }));
+      steps.push(optional(cpsms, this.o_.psm));
+    }
+    steps.push(step(qicsgp, { ctx: this.o_.pdpCtx, apn: this.o_.apn }));
+    steps.push(step(ceregEnable));
+    steps.push(step(cfun, 1));
+    this.seq_(
+      gen,
+      steps,
+      () => {
+        this.identityRead_ = true;
+        this.bootConfigDone_ = true;
+        if (this.radioOnSince_ === undefined) this.radioOnSince_ = this.ports_.clock.monotonicMs();
+        this.register_(gen);
+      },
+      'init',
+    );
+  }
+
+  private reattach_(gen: number): void {
+    this.counters.reattaches++;
+    this.state = 'registering';
+    this.registered_ = false;
+    this.seq_(gen, [step(cfun, 0), step(cfun, 1)], () => this.register_(gen), 'reattach');
+  }
+
+  private register_(gen: number): void {
+    this.state = 'registering';
+    const startMs = this.ports_.clock.monotonicMs();
+    const radioStart = this.radioOnSince_ ?? startMs;
+    let settled = false;
+    const done = (r: Registration): void => {
+      if (settled || gen !== this.gen_) return;
+      if (r.stat === RegStat.Denied) {
+        settled = true;
+        this.regWaiter_ = undefined;
+        this.counters.attachFailures++;
+        this.fail_('registration_denied', Stage.Reattach);
+        return;
+      }
+      if (!isRegistered(r.stat)) return;
+      settled = true;
+      this.regWaiter_ = undefined;
+      this.registered_ = true;
+      this.counters.timeToConnectMs = this.ports_.clock.monotonicMs() - radioStart;
+      this.afterRegistered_(gen);
+    };
+    this.regWaiter_ = done;
+    const pollOnce = (): void => {
+      if (settled || gen !== this.gen_) return;
+      if (this.ports_.clock.monotonicMs() - startMs >= this.o_.registrationTimeoutMs) {
+        settled = true;
+        this.regWaiter_ = undefined;
+        this.counters.attachFailures++;
+        this.fail_('registration_timeout', Stage.Reattach);
+        return;
+      }
+      this.engine_.run(ceregRead, undefined, (r) => {
+        if (settled || gen !== this.gen_) return;
+        if (r.ok) done(r.value);
+        else if (this.handleSilent_(gen, r.error)) {
+          settled = true;
+          return;
+        }
+        if (!settled) this.after_(this.o_.registrationPollMs, pollOnce);
+      });
+    };
+    pollOnce();
+  }
+
+  private afterRegistered_(gen: number): void {
+    const now = this.ports_.clock.monotonicMs();
+    const stale = this.lastWallSyncMonoMs === undefined || now - this.lastWallSyncMonoMs >= this.o_.timeResyncS * 1000;
+    if (!stale) return this.pdp_(gen, false);
+    this.engine_.run(qltsUtc, undefined, (r) => {
+      if (gen !== this.gen_) return;
+      if (r.ok && plausibleTime(r.value, this.o_.buildUnixS)) {
+        this.lastWallSyncMonoMs = now;
+        this.listener_({ type: 'time', unixS: r.value.unixS, source: 'nitz' });
+        return this.pdp_(gen, false);
+      }
+      // No NITZ: CCLK as the fallback (ref §6: networks need not send NITZ).
+      this.engine_.run(cclkRead, undefined, (c) => {
+        if (gen !== this.gen_) return;
+        if (c.ok && plausibleTime(c.value, this.o_.buildUnixS)) {
+          this.lastWallSyncMonoMs = now;
+          this.listener_({ type: 'time', unixS: c.value.unixS, source: 'cclk' });
+        }
+        this.pdp_(gen, false);
+      });
+    });
+  }
+
+  private pdp_(gen: number, cycle: boolean): void {
+    const ctx = this.o_.pdpCtx;
+    const activate = (): void =>
+      this.cmd_(gen, qiact, ctx, () => {
+        this.state = 'pdp_up';
+        this.configure_(gen);
+      });
+    if (cycle) {
+      this.cmd_(gen, qideact, ctx, activate, activate);
+      return;
+    }
+    this.cmd_(gen, qiactRead, undefined, (list) => {
+      for (let i = 0; i < list.length; i++) {
+        if (list[i].ctx === ctx && list[i].state === 1) {
+          this.state = 'pdp_up';
+          return this.configure_(gen);
+        }
+      }
+      activate();
+    });
+  }
+
+  private configure_(gen: number): void {
+    if (this.mqttConfigured_) return this.open_(gen, 0);
+    const c = this.o_.client;
+    const ssl = this.o_.sslCtx;
+    const tls: SslSetting[] = [
+      { name: 'sslversion', value: 3 },
+      { name: 'ciphersuite', value: '0xFFFF' },
+      { name: 'seclevel', value: 2 },
+      { name: 'cacert', file: this.o_.caCert },
+      { name: 'clientcert', file: this.o_.clientCert },
+      { name: 'clientkey', file: this.o_.clientKey },
+      { name: 'sni', enable: true },
+    ];
+    const mqtt: MqttSetting[] = [
+      { name: 'version', value: 4 },
+      { name: 'pdpcid', value: this.o_.pdpCtx },
+      { name: 'keepalive', value: this.o_.keepaliveS },
+      { name: 'session', value: 1 },
+      { name: 'timeout', pktTimeoutS: MQTT_PKT_TIMEOUT_S, retries: MQTT_RETRIES, notice: 1 },
+      { name: 'recv/mode', mode: 0, lengthInUrc: 1 },
+    ];
+    const steps: Step[] = tls.map((s) => step(qsslcfg, { ctx: ssl, setting: s }));
+    steps.push(step(qmtcfgSsl, { client: c, sslCtx: ssl }));
+    for (let i = 0; i < mqtt.length; i++) steps.push(step(qmtcfg, { client: c, setting: mqtt[i] }));
+    this.seq_(
+      gen,
+      steps,
+      () => {
+        this.mqttConfigured_ = true;
+        this.open_(gen, 0);
+      },
+      'mqtt_config',
+    );
+  }
+
+  /** Query before open (ref §3.2, §11.2): reuse a matching socket, close a wrong or stale one. */
+  private open_(gen: number, retries: number): void {
+    const c = this.o_.client;
+    this.cmd_(gen, qmtopenRead, undefined, (open) => {
+      const mine = open.filter((s) => s.client === c)[0];
+      if (mine !== undefined && mine.host === this.o_.host && mine.port === this.o_.port) {
+        this.state = 'mqtt_open';
+        return this.conn_(gen);
+      }
+      const doOpen = (): void =>
+        this.cmd_(gen, qmtopen, { client: c, host: this.o_.host, port: this.o_.port }, (result) => {
+          if (result === 0) {
+            this.state = 'mqtt_open';
+            return this.conn_(gen);
+          }
+          this.counters.mqttOpenFailures++;
+          if (result === 2 && retries < 1) {
+            // Identifier occupied: a stale client survived an MCU reset (ref §11.2).
+            return this.cmd_(gen, qmtclose, c, () => this.open_(gen, retries + 1), () => this.open_(gen, retries + 1));
+          }
+          if (result === 3 && retries < 1) return this.cmd_(gen, qideact, this.o_.pdpCtx, () => this.cmd_(gen, qiact, this.o_.pdpCtx, () => this.open_(gen, retries + 1)));
+          this.fail_(`open_${result}`, result === 3 || result === 5 ? Stage.PdpCycle : Stage.Open);
+        });
+      if (mine !== undefined) this.cmd_(gen, qmtclose, c, doOpen, doOpen);
+      else doOpen();
+    });
+  }
+
+  private conn_(gen: number): void {
+    const c = this.o_.client;
+    this.cmd_(gen, qmtconnRead, { client: c }, (st) => {
+      if (st === 3) return this.subscribe_(gen); // already connected: reuse after an MCU reset
+      this.cmd_(gen, qmtconn, { client: c, clientId: this.o_.serial }, (r) => {
+        if (r.result === 0 && (r.retCode === undefined || r.retCode === 0)) return this.subscribe_(gen);
+        this.counters.mqttConnFailures++;
+        this.fail_(`conn_${r.result}_${r.retCode ?? ''}`, Stage.CloseOpen);
+      });
+    });
+  }
+
+  private subscribe_(gen: number): void {
+    this.cmd_(gen, qmtsub, { client: this.o_.client, msgId: this.nextMsgId_(), topic: `pillcap/v1/${this.o_.serial}/down`, qos: 1 }, (r) => {
+      if (r.result !== 0 || r.grantedQos === 128) return this.fail_(r.grantedQos === 128 ? 'sub_refused' : `sub_${r.result}`, Stage.CloseOpen);
+      this.succeed_();
+    });
+  }
+
+  private succeed_(): void {
+    this.state = 'mqtt_connected';
+    this.resume_ = Stage.Connected;
+    this.failStreak_ = 0;
+    this.expectDisconnect_ = false;
+    const done = this.attemptDone_;
+    this.attemptDone_ = undefined;
+    if (done) done();
+  }
+
+  private fail_(reason: string, resume: Stage): void {
+    this.log_(`supervisor: attempt failed: ${reason}`);
+    this.failStreak_++;
+    this.clearTimers_();
+    this.regWaiter_ = undefined;
+    this.readyWaiter_ = undefined;
+    if (this.state === 'off') this.resume_ = Stage.PowerOn;
+    else if (this.state === 'psm') this.resume_ = Stage.Wake;
+    else {
+      this.state = 'failed';
+      this.resume_ = resume;
+    }
+    const done = this.attemptDone_;
+    this.attemptDone_ = undefined;
+    if (done) done(reason);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Power
+
+  private powerCycle_(next: () => void): void {
+    this.counters.powerCycles++;
+    this.log_('supervisor: power-cycling the modem');
+    this.gen_++;
+    const gen = this.gen_;
+    this.clearTimers_();
+    this.engine_.abortAll();
+    this.radioOff_();
+    this.state = 'off';
+    this.mqttConfigured_ = false;
+    this.registered_ = false;
+    const mp = this.ports_.modemPower;
+    mp.pulsePowerKey(650);
+    this.after_(3000, () => {
+      if (gen !== this.gen_) return;
+      if (mp.status() === 1) {
+        // PWRKEY ignored: the modem is hung hard. Cut the supply where the board has a switch.
+        mp.setSupply(false);
+        this.after_(1000, () => {
+          if (gen !== this.gen_) return;
+          mp.setSupply(true);
+          this.after_(500, () => gen === this.gen_ && next());
+        });
+        return;
+      }
+      next();
+    });
+  }
+
+  private powerDown_(done: () => void): void {
+    const gen = this.gen_;
+    const off = (): void => {
+      if (gen !== this.gen_) return;
+      this.radioOff_();
+      this.state = 'off';
+      this.resume_ = Stage.PowerOn;
+      this.mqttConfigured_ = false;
+      this.registered_ = false;
+      done();
+    };
+    if (this.state === 'off') return off();
+    this.engine_.run(qpowd, undefined, (r) => {
+      if (gen !== this.gen_) return;
+      if (!r.ok) this.ports_.modemPower.pulsePowerKey(650);
+      off();
+    });
+  }
+
+  private enterPsm_(): void {
+    this.radioOff_();
+    this.state = 'psm';
+    this.resume_ = Stage.Wake;
+    this.mqttConfigured_ = false;
+    this.registered_ = false;
+  }
+
+  private radioOff_(): void {
+    if (this.radioOnSince_ !== undefined) this.counters.radioOnMs += this.ports_.clock.monotonicMs() - this.radioOnSince_;
+    this.radioOnSince_ = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // URCs
+
+  private onReady_(): void {
+    if (this.readyWaiter_) this.readyWaiter_();
+    else if (this.state !== 'off' && this.state !== 'powering_up') {
+      // The modem rebooted by itself: everything it held is gone.
+      this.log_('supervisor: unexpected RDY, modem rebooted');
+      this.linkDown_('modem_reboot', Stage.Init);
+    }
+  }
+
+  private onCereg_(line: string): void {
+    let r: Registration;
+    try {
+      r = parseCeregUrc(line);
+    } catch {
+      this.log_(`supervisor: bad ${line}`);
+      return;
+    }
+    this.listener_({ type: 'registration', stat: r.stat });
+    if (isRegistered(r.stat)) {
+      if (this.regWaiter_) this.regWaiter_(r);
+      this.registered_ = true;
+      return;
+    }
+    if (this.regWaiter_ && r.stat === RegStat.Denied) this.regWaiter_(r);
+    if (this.registered_) {
+      this.registered_ = false;
+      this.counters.connectionLosses++;
+    }
+  }
+
+  private onQmtstat_(line: string): void {
+    let s: { client: number; err: number };
+    try {
+      s = parseQmtstat(line);
+    } catch {
+      this.log_(`supervisor: bad ${line}`);
+      return;
+    }
+    if (s.client !== this.o_.client) return;
+    this.counters.mqttStat[s.err] = (this.counters.mqttStat[s.err] ?? 0) + 1;
+    if (s.err === 5 && (this.expectDisconnect_ || this.state === 'disconnecting')) return;
+    if (s.err === 3 || s.err === 4) this.counters.mqttConnFailures++;
+    const rec = qmtstatRecovery(s.err);
+    if (rec.backoff) this.backoffHint = true;
+    this.linkDown_(`qmtstat_${s.err}`, rec.resume);
+  }
+
+  private onQiurc_(line: string): void {
+    const ctx = parsePdpDeact(line);
+    if (ctx === undefined) {
+      this.log_(`supervisor: ${line}`);
+      return;
+    }
+    if (ctx !== this.o_.pdpCtx) return;
+    // PDP context lost (ref §3.7): reactivate PDP, then open.
+    this.linkDown_('pdpdeact', Stage.Register);
+  }
+
+  private onPsmPowerDown_(): void {
+    if (this.psmWaiter_) {
+      this.psmWaiter_();
+      return;
+    }
+    if (this.state !== 'psm' && this.state !== 'off') {
+      this.log_('supervisor: modem entered PSM unexpectedly');
+      this.linkDown_('psm', Stage.Wake);
+      this.enterPsm_();
+    }
+  }
+
+  private onPoweredDown_(): void {
+    if (this.state === 'disconnecting' || this.state === 'off') return;
+    this.linkDown_('powered_down', Stage.PowerOn);
+    this.radioOff_();
+    this.state = 'off';
+  }
+
+  /** The link changed under us. Connected: tell the session. Mid-attempt: the attempt fails fast. */
+  private linkDown_(cause: string, resume: Stage): void {
+    const wasConnected = this.state === 'mqtt_connected' || this.state === 'mqtt_open';
+    if (this.state === 'disconnecting' || this.state === 'off' || this.state === 'psm') return;
+    // Idle after a failed attempt: never skip work the failed attempt still has to redo.
+    this.resume_ = wasConnected || this.attemptDone_ !== undefined ? resume : earlier(this.resume_, resume);
+    if (wasConnected) {
+      this.state = stateFor(this.resume_);
+      this.gen_++;
+      this.engine_.abortAll(); // a publish waiting for its URC would otherwise wait out its timeout
+      this.listener_({ type: 'link_lost', cause });
+    } else if (this.attemptDone_ !== undefined) {
+      this.gen_++;
+      this.engine_.abortAll();
+      this.fail_(cause, this.resume_);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Helpers
+
+  private silent_(): boolean {
+    return this.engine_.stats.consecutiveTimeouts >= this.o_.silentTimeouts;
+  }
+
+  /** A silent modem is power-cycled once per attempt; returns true when that took over. */
+  private handleSilent_(gen: number, e: AtFailure): boolean {
+    if (gen !== this.gen_) return true;
+    if (e.kind !== 'timeout' || !this.silent_()) return false;
+    if (this.attemptPowerCycled_) {
+      this.fail_('modem_silent', Stage.PowerOn);
+      return true;
+    }
+    this.attemptPowerCycled_ = true;
+    this.powerCycle_(() => this.runStage_(Stage.PowerOn));
+    return true;
+  }
+
+  private cmd_<A, R>(gen: number, c: AtCommand<A, R>, args: A, ok: (v: R) => void, onFail?: (e: AtFailure) => void): void {
+    this.engine_.run(c, args, (r: AtResult<R>) => {
+      if (gen !== this.gen_) return;
+      if (r.ok) return ok(r.value);
+      if (this.handleSilent_(gen, r.error)) return;
+      if (onFail) return onFail(r.error);
+      this.fail_(`${c.name}_${failureText(r.error)}`, stageFor(this.state));
+    });
+  }
+
+  private seq_(gen: number, steps: Step[], done: () => void, stage: string): void {
+    let i = 0;
+    const next = (): void => {
+      if (gen !== this.gen_) return;
+      if (i >= steps.length) return done();
+      const s = steps[i++];
+      this.engine_.run(s.cmd, s.args, (r) => {
+        if (gen !== this.gen_) return;
+        if (r.ok) {
+          if (s.put) s.put(r.value);
+          return next();
+        }
+        if (this.handleSilent_(gen, r.error)) return;
+        if (s.optional) {
+          this.log_(`supervisor: ${s.cmd.name} failed (${failureText(r.error)}), continuing`);
+          return next();
+        }
+        this.fail_(`${stage}_${s.cmd.name}_${failureText(r.error)}`, stage === 'mqtt_config' ? Stage.Pdp : Stage.Init);
+      });
+    };
+    next();
+  }
+
+  private nextMsgId_(): number {
+    this.msgId_ = (this.msgId_ % 65535) + 1;
+    return this.msgId_;
+  }
+
+  private after_(ms: number, fn: () => void): void {
+    const h = this.ports_.timers.setTimeout(() => {
+      this.timers_ = this.timers_.filter((x) => x !== h);
+      fn();
+    }, ms);
+    this.timers_.push(h);
+  }
+
+  private clearTimers_(): void {
+    for (let i = 0; i < this.timers_.length; i++) this.ports_.timers.clear(this.timers_[i]);
+    this.timers_ = [];
+  }
+}
+
+interface Step {
+  cmd: AtCommand<any, any>;
+  args: unknown;
+  optional?: boolean;
+  put?: (v: any) => void;
+}
+
+function step<A>(cmd: AtCommand<A, unknown>, args?: A): Step {
+  return { cmd, args };
+}
+
+function optional<A, R>(cmd: AtCommand<A, R>, args: A, put?: (v: R) => void): Step {
+  return { cmd, args, optional: true, put };
+}
+
+/** The stage that redoes more work (lower in the bring-up order) wins. */
+function earlier(a: Stage, b: Stage): Stage {
+  return a <= b ? a : b;
+}
+
+function stageFor(state: SupervisorState): Stage {
+  switch (state) {
+    case 'off':
+      return Stage.PowerOn;
+    case 'psm':
+      return Stage.Wake;
+    case 'powering_up':
+      return Stage.Init;
+    case 'registering':
+      return Stage.Register;
+    case 'pdp_up':
+      return Stage.Open;
+    case 'mqtt_open':
+    case 'mqtt_connected':
+      return Stage.CloseOpen;
+    default:
+      return Stage.Init;
+  }
+}
+
+function stateFor(stage: Stage): SupervisorState {
+  switch (stage) {
+    case Stage.PowerOn:
+      return 'off';
+    case Stage.Wake:
+      return 'psm';
+    case Stage.Init:
+      return 'powering_up';
+    case Stage.Reattach:
+    case Stage.Register:
+      return 'registering';
+    default:
+      return 'pdp_up';
+  }
+}
+
+export function failureText(e: AtFailure): string {
+  switch (e.kind) {
+    case 'cme':
+      return `cme_${e.code}`;
+    case 'timeout':
+      return `timeout_${e.phase}`;
+    default:
+      return e.kind;
+  }
+}

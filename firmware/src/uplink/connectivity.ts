@@ -1,0 +1,219 @@
+/**
+ * Connectivity: wires the modem driver and the uplink into the firmware (F1's createFirmware calls
+ * `createConnectivity(ctx).start()`).
+ *
+ * Inputs (bus):  LID_CLOSED, SYMPTOM_RECORDED, EVENT_RECORDED, UPLOAD_REQUESTED.
+ * Outputs (bus): UPLOAD_STARTED, UPLOAD_FINISHED, LINK_STATE, EVENTS_ACKED, CONFIG_RECEIVED, COMMAND_RECEIVED;
+ *                TimeKeeper.setWall on network/cloud time; ctx.reboot(UserReset) after a Reboot command.
+ * Pieces:        AtEngine (modem/at-engine.ts) -> ConnectionSupervisor (modem/connection-supervisor.ts)
+ *                <- UploadSession (uplink/upload-session.ts) scheduled by UploadPolicy (uplink/upload-policy.ts);
+ *                HeartbeatBuilder (uplink/heartbeat.ts) for diagnostics.
+ */
+
+import { MessageKind, TimeSource, downlinkTopic, type Hello } from '../../../protocol/src/messages.ts';
+import type { FirmwareContext } from '../context.ts';
+import { ResetReason } from '../boot/reset-reason.ts';
+import { hashString } from '../random.ts';
+import { AtEngine } from '../modem/at-engine.ts';
+import { ConnectionSupervisor, type ModemIdentity, type SupervisorOptions } from '../modem/connection-supervisor.ts';
+import type { PsmTimers } from '../modem/commands/psm-timers.ts';
+import { HeartbeatBuilder, newUplinkCounters, type UplinkCounters } from './heartbeat.ts';
+import { UploadPolicy, type UploadPolicyOptions, type UploadReason } from './upload-policy.ts';
+import { UploadSession, type SessionEnv, type SessionOptions, type SessionResult } from './upload-session.ts';
+
+export interface ConnectivityOptions {
+  host?: string; // default mqtt.pillcap.example
+  port?: number; // default 8883
+  apn?: string; // default pillcap.iot
+  /** Requested PSM timers; TAU longer than the heartbeat interval (ref §4). Default TAU 24 h, active 10 s. */
+  psm?: PsmTimers;
+  hwRevision?: string;
+  supervisor?: Partial<Omit<SupervisorOptions, 'serial' | 'buildUnixS'>>;
+  session?: SessionOptions;
+  policy?: UploadPolicyOptions;
+}
+
+export interface ConnectivityStats {
+  atCommands: number;
+  radioOnMs: number;
+  sessions: number;
+  sessionsOk: number;
+  uplink: UplinkCounters;
+  state: string;
+}
+
+export interface Connectivity {
+  start(): void;
+  stats(): ConnectivityStats;
+  readonly engine: AtEngine;
+  readonly supervisor: ConnectionSupervisor;
+  readonly policy: UploadPolicy;
+}
+
+export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOptions = {}): Connectivity {
+  const ports = ctx.ports;
+  const trace = (line: string): void => ports.log(line);
+  const uplink = newUplinkCounters();
+  let session: UploadSession | undefined;
+  let helloSent = false;
+  let sessions = 0;
+  let sessionsOk = 0;
+
+  const engine = new AtEngine(ports.modem, ports.timers, trace);
+  const supervisor = new ConnectionSupervisor(
+    engine,
+    { timers: ports.timers, clock: ports.clock, modemPower: ports.modemPower },
+    {
+      host: options.host ?? 'mqtt.pillcap.example',
+      port: options.port ?? 8883,
+      apn: options.apn ?? 'pillcap.iot',
+      psm: options.psm ?? { tauS: 86400, activeS: 10 },
+      ...options.supervisor,
+      serial: ctx.serial,
+      buildUnixS: ports.build.buildUnixS,
+    },
+    (e) => {
+      switch (e.type) {
+        case 'downlink':
+          if (e.topic !== downlinkTopic(ctx.serial)) return trace(`uplink: message on ${e.topic} ignored`);
+          if (session) session.downlink(e.payload);
+          else trace('uplink: downlink outside a session ignored');
+          return;
+        case 'link_lost':
+          if (session) session.linkLost();
+          return;
+        case 'time':
+          ctx.time.setWall(e.unixS, e.source === 'nitz' ? TimeSource.Nitz : TimeSource.Cclk);
+          return;
+        default:
+          return;
+      }
+    },
+    trace,
+  );
+  supervisor.onStateChange = (state) => ctx.bus.publish({ type: 'LINK_STATE', state });
+
+  const heartbeat = new HeartbeatBuilder({
+    serial: () => ctx.serial,
+    anchor: () => ctx.time.anchor(),
+    uptimeS: () => ctx.time.uptimeS(),
+    unixS: () => ctx.time.unixS(),
+    timeSource: () => ctx.time.source,
+    lastCorrectionS: () => ctx.time.lastCorrectionS,
+    logStats: () => ctx.log.stats(),
+    diagnostics: () => ctx.diagnostics,
+    takeCounters: () => {
+      ctx.takeCounters();
+    },
+    batteryMv: () => ports.power.batteryMv(),
+    temperatureDeciC: () => ports.power.temperatureDeciC(),
+    appFirmware: ports.build.version,
+    supervisor: supervisor.counters,
+    identity: supervisor.identity,
+    uplink,
+  });
+
+  const env: SessionEnv = {
+    serial: () => ctx.serial,
+    timers: ports.timers,
+    log: ctx.log,
+    anchor: () => ctx.time.anchor(),
+    anchorsFor: (events) => ctx.time.anchorsFor(events),
+    timeSource: () => ctx.time.source,
+    setWall: (unixS, source) => {
+      ctx.time.setWall(unixS, source);
+    },
+    configVersion: () => ctx.config.configVersion,
+    hello: (identity) => buildHello(ctx, identity, options.hwRevision),
+    heartbeat: (snap) => heartbeat.build(snap),
+    heartbeatDelivered: () => heartbeat.commit(),
+    emit: (m) => ctx.bus.publish(m),
+    counters: uplink,
+    trace,
+  };
+
+  const policy = new UploadPolicy(ports.timers, () => ports.clock.monotonicMs(), () => ctx.random(), () => ctx.config, startSession, options.policy);
+
+  function startSession(reason: UploadReason): void {
+    if (session) return;
+    policy.sessionStarted();
+    sessions++;
+    ctx.bus.publish({ type: 'UPLOAD_STARTED', reason });
+    const s = new UploadSession(supervisor, env, !helloSent, options.session);
+    session = s;
+    s.run((r: SessionResult) => {
+      if (session === s) session = undefined;
+      if (r.helloSent) helloSent = true;
+      if (r.ok) sessionsOk++;
+      policy.sessionDone({ ok: r.ok, backoffHint: r.backoffHint, morePending: r.morePending, again: r.again });
+      const next = policy.nextStartMs;
+      const fin: { type: 'UPLOAD_FINISHED'; ok: boolean; reason?: string; failures: number; nextInMs?: number } = { type: 'UPLOAD_FINISHED', ok: r.ok, failures: policy.failures };
+      if (r.reason !== undefined) fin.reason = r.reason;
+      if (next !== undefined) fin.nextInMs = Math.max(0, next - ports.clock.monotonicMs());
+      ctx.bus.publish(fin);
+      if (r.reboot) ctx.reboot(ResetReason.UserReset);
+    });
+  }
+
+  return {
+    engine,
+    supervisor,
+    policy,
+    start(): void {
+      ctx.bus.subscribe((m) => {
+        switch (m.type) {
+          case 'LID_CLOSED':
+            return policy.lidClosed();
+          case 'SYMPTOM_RECORDED':
+            return policy.symptom();
+          case 'EVENT_RECORDED':
+            if (m.seq > 0) policy.event(m.kind);
+            return;
+          case 'UPLOAD_REQUESTED':
+            return policy.request('request');
+          default:
+            return;
+        }
+      });
+      policy.begin();
+    },
+    stats(): ConnectivityStats {
+      return { atCommands: engine.stats.commands, radioOnMs: supervisor.counters.radioOnMs, sessions, sessionsOk, uplink: { ...uplink }, state: supervisor.state };
+    },
+  };
+}
+
+function imageHashBytes(text: string): Uint8Array {
+  if (/^([0-9a-fA-F]{2}){8,32}$/.test(text)) {
+    const out = new Uint8Array(text.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+    return out;
+  }
+  // Not a hex digest (development builds): derive a stable 8-byte stand-in from the text.
+  const out = new Uint8Array(8);
+  const a = hashString(text, 1);
+  const b = hashString(text, 2);
+  for (let i = 0; i < 4; i++) {
+    out[i] = (a >>> (i * 8)) & 0xff;
+    out[4 + i] = (b >>> (i * 8)) & 0xff;
+  }
+  return out;
+}
+
+export function buildHello(ctx: FirmwareContext, id: ModemIdentity, hwRevision?: string): Hello {
+  const h: Hello = {
+    kind: MessageKind.Hello,
+    serial: ctx.serial,
+    anchor: ctx.time.anchor(),
+    appFirmware: ctx.ports.build.version.slice(0, 64),
+    imageHash: imageHashBytes(ctx.ports.build.imageHash),
+    bootCount: ctx.time.boot,
+    resetReason: ctx.resetReason,
+    configVersion: ctx.config.configVersion,
+  };
+  if (id.modemFirmware !== undefined) h.modemFirmware = id.modemFirmware.slice(0, 64);
+  if (id.imei !== undefined && /^[0-9]{15}$/.test(id.imei)) h.imei = id.imei;
+  if (id.iccid !== undefined && /^[0-9]{18,22}$/.test(id.iccid)) h.iccid = id.iccid;
+  if (hwRevision !== undefined) h.hwRevision = hwRevision;
+  return h;
+}
