@@ -145,7 +145,7 @@ async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Prom
 }
 
 export async function runBench(): Promise<void> {
-  const uplinks = env('BENCH_INGEST_UPLINKS', 2000);
+  const uplinks = env('BENCH_INGEST_UPLINKS', 4000);
   const perUplink = env('BENCH_INGEST_EVENTS_PER_UPLINK', 10);
   const rate = env('BENCH_INGEST_RATE', 1000);
   const seconds = env('BENCH_INGEST_SECONDS', 5);
@@ -217,6 +217,10 @@ export async function runBench(): Promise<void> {
     process.stdout.write(
       `  sustained ingest: ${sends.length} uplinks, ${committed} events committed and acked in ${elapsed.toFixed(2)} s = ${Math.round(ingestRate)} events/s ` +
         `(${Math.round(sends.length / elapsed)} uplinks/s, ${ingestor.stats.commits} commits)${done ? '' : ' [incomplete]'}\n`,
+    );
+    process.stdout.write(
+      `  ingestor time: raw stores ${Math.round(ingestor.stats.rawMs)} ms, processing transactions ${Math.round(ingestor.stats.processMs)} ms ` +
+        `(${(ingestor.stats.processMs / Math.max(1, ingestor.stats.commits)).toFixed(0)} ms per commit)\n`,
     );
     process.stdout.write(`  ratio ingest / raw insert: ${(ingestRate / rawRate).toFixed(2)} (target >= 0.5)\n`);
 

@@ -3,6 +3,7 @@
  * persistence in the config BlobStore, so reminders keep working after a reboot without coverage.
  */
 import type { DeviceConfig } from '../../protocol/src/messages.ts';
+import { CONFIG_RANGES as C, type Range } from '../../protocol/src/limits.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 
 export const DEFAULT_CONFIG: DeviceConfig = {
@@ -17,44 +18,47 @@ export const DEFAULT_CONFIG: DeviceConfig = {
   lidLeftOpenS: 600,
 };
 
-function intIn(v: unknown, lo: number, hi: number): boolean {
-  return typeof v === 'number' && Math.floor(v) === v && v >= lo && v <= hi;
+function intIn(v: unknown, r: Range): boolean {
+  return typeof v === 'number' && Math.floor(v) === v && v >= r[0] && v <= r[1];
 }
 
-/** Returns a reason when `c` is not a valid config, else undefined. */
+/**
+ * Every DeviceConfig field in wire order with its range from protocol/src/limits.ts (the codec checks
+ * downlinks against the same table) and whether it may be absent. reminderMinutes is a list of at most
+ * CONFIG_RANGES.maxReminders minutes, each checked against its range.
+ */
+const FIELDS: [field: keyof DeviceConfig, range: Range, optional: boolean][] = [
+  ['configVersion', C.configVersion, false],
+  ['reminderMinutes', C.reminderMinute, false],
+  ['utcOffsetMin', C.utcOffsetMin, false],
+  ['nextOffsetChangeUnixS', C.nextOffsetChangeUnixS, true],
+  ['nextOffsetMin', C.utcOffsetMin, true],
+  ['reminderGraceMin', C.reminderGraceMin, false],
+  ['reminderWindowMin', C.reminderWindowMin, false],
+  ['quietStartMin', C.quietMin, true],
+  ['quietEndMin', C.quietMin, true],
+  ['heartbeatIntervalS', C.heartbeatIntervalS, false],
+  ['uploadCoalesceS', C.uploadCoalesceS, false],
+  ['lidDebounceMs', C.lidDebounceMs, false],
+  ['lidLeftOpenS', C.lidLeftOpenS, false],
+];
+
+/** Returns the first invalid field's name when `c` is not a valid config, else undefined. */
 export function configProblem(c: DeviceConfig): string | undefined {
-  if (!intIn(c.configVersion, 0, 0xffffffff)) return 'configVersion';
-  if (!Array.isArray(c.reminderMinutes) || c.reminderMinutes.length > 8) return 'reminderMinutes';
-  for (let i = 0; i < c.reminderMinutes.length; i++) if (!intIn(c.reminderMinutes[i], 0, 1439)) return 'reminderMinutes';
-  if (!intIn(c.utcOffsetMin, -840, 840)) return 'utcOffsetMin';
-  if (c.nextOffsetChangeUnixS !== undefined && !intIn(c.nextOffsetChangeUnixS, 0, 0xffffffff)) return 'nextOffsetChangeUnixS';
-  if (c.nextOffsetMin !== undefined && !intIn(c.nextOffsetMin, -840, 840)) return 'nextOffsetMin';
-  if (!intIn(c.reminderGraceMin, 0, 240)) return 'reminderGraceMin';
-  if (!intIn(c.reminderWindowMin, 1, 720)) return 'reminderWindowMin';
-  if (c.quietStartMin !== undefined && !intIn(c.quietStartMin, 0, 1439)) return 'quietStartMin';
-  if (c.quietEndMin !== undefined && !intIn(c.quietEndMin, 0, 1439)) return 'quietEndMin';
-  if (!intIn(c.heartbeatIntervalS, 3600, 86400)) return 'heartbeatIntervalS';
-  if (!intIn(c.uploadCoalesceS, 0, 86400)) return 'uploadCoalesceS';
-  if (!intIn(c.lidDebounceMs, 5, 1000)) return 'lidDebounceMs';
-  if (!intIn(c.lidLeftOpenS, 10, 86400)) return 'lidLeftOpenS';
+  const values = c as unknown as Record<string, unknown>;
+  for (let i = 0; i < FIELDS.length; i++) {
+    const f = FIELDS[i];
+    const v = values[f[0]];
+    if (f[2] && v === undefined) continue;
+    if (f[0] !== 'reminderMinutes') {
+      if (!intIn(v, f[1])) return f[0];
+      continue;
+    }
+    if (!Array.isArray(v) || v.length > C.maxReminders) return f[0];
+    for (let k = 0; k < v.length; k++) if (!intIn(v[k], f[1])) return f[0];
+  }
   return undefined;
 }
-
-const FIELDS: (keyof DeviceConfig)[] = [
-  'configVersion',
-  'reminderMinutes',
-  'utcOffsetMin',
-  'nextOffsetChangeUnixS',
-  'nextOffsetMin',
-  'reminderGraceMin',
-  'reminderWindowMin',
-  'quietStartMin',
-  'quietEndMin',
-  'heartbeatIntervalS',
-  'uploadCoalesceS',
-  'lidDebounceMs',
-  'lidLeftOpenS',
-];
 
 /** `base` with every DeviceConfig field that `over` defines (extra keys such as kind/serial are ignored). */
 export function mergeConfig(base: DeviceConfig, over: Partial<DeviceConfig> | undefined): DeviceConfig {
@@ -62,7 +66,7 @@ export function mergeConfig(base: DeviceConfig, over: Partial<DeviceConfig> | un
   const b = base as unknown as Record<string, unknown>;
   const o = (over || {}) as Record<string, unknown>;
   for (let i = 0; i < FIELDS.length; i++) {
-    const k = FIELDS[i];
+    const k = FIELDS[i][0];
     const v = o[k] !== undefined ? o[k] : b[k];
     if (v !== undefined) out[k] = k === 'reminderMinutes' ? (v as number[]).slice() : v;
   }

@@ -60,7 +60,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult[]> {
           });
           return { report, reportPath: writeUnitReport(options.reportDir, report) };
         } finally {
-          await unit.close();
+          // A unit that cannot be closed cleanly must not lose the other units' reports.
+          await unit.close().catch((error: Error) => options.log?.(`${unit.label}: close failed: ${error.message}`));
         }
       }),
     );

@@ -29,7 +29,7 @@ import { flashPlan } from '../../firmware/src/flash-layout.ts';
 import { VirtualTime } from '../../simulator/src/virtual-time.ts';
 import { SimBoard, createBootPorts, PowerLostError, type BootPorts } from '../../simulator/src/sim-ports.ts';
 import { DEFAULT_FLASH, PowerCutError } from '../../simulator/src/sim-flash.ts';
-import { Bg95Emulator } from '../../simulator/src/modem/bg95-emulator.ts';
+import { Bg95Emulator, type Bg95EmulatorOptions } from '../../simulator/src/modem/bg95-emulator.ts';
 import { ConsoleLink } from './console-link.ts';
 import { bundleIdentity } from './image-hash.ts';
 import { bootImage, loadImage, type LoadedImage } from './bundle-runtime.ts';
@@ -65,6 +65,8 @@ export interface SimUnitOptions {
   speed?: number;
   /** Firmware trace and modem log lines. */
   log?: (line: string) => void;
+  /** Emulator quirks for tests, e.g. { qfuplReportsTimeout: true }. */
+  modemQuirks?: Pick<Bg95EmulatorOptions, 'qfuplReportsTimeout' | 'publishUrc'>;
 }
 
 export type SimUnitState = 'unflashed' | 'off' | 'running' | 'system-off';
@@ -112,6 +114,7 @@ export class SimUnit implements UnitUnderTest {
       sim: fault === 'no-sim' ? 'absent' : 'ready',
       batteryMv: () => this.board.battery.voltageMv(),
       log: options.log ? (line) => options.log!(`${label} ${line}`) : undefined,
+      ...options.modemQuirks,
     });
     const line = this.board.uart.line;
     this.emulator.attachUart(line);

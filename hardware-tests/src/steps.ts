@@ -132,8 +132,15 @@ const stepRunners: Record<StepId, StepRunner> = {
   },
 
   async led(ctx) {
-    await ask(ctx, 'led on');
-    const sensed = await ctx.unit.fixture.ledLit();
+    // The unit's own feedback (the button acknowledgement just before this step) shares the LED and may
+    // switch it off right after "led on": sense up to three times before calling the LED dead.
+    let sensed: boolean | undefined;
+    for (let attempt = 0; attempt < 3 && sensed !== true; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 150));
+      await ask(ctx, 'led on');
+      sensed = await ctx.unit.fixture.ledLit();
+      if (sensed === undefined) break;
+    }
     const lit = sensed ?? (await ctx.unit.fixture.confirm('Is the LED lit?'));
     await ask(ctx, 'led off');
     if (!lit) throw new StepFailure('LED did not light');

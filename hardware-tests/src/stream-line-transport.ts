@@ -10,12 +10,19 @@ export class StreamLineTransport implements LineTransport {
   private buffer = '';
   private readonly listeners: ((line: string) => void)[] = [];
 
+  /** The last error of the stream (a serial port unplugged mid-test): the console then reads as silent. */
+  lastError: Error | undefined;
+
   constructor(private readonly stream: Duplex) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => this.receive(chunk));
+    stream.on('error', (error: Error) => {
+      this.lastError = error;
+    });
   }
 
   writeLine(line: string): void {
+    if (this.stream.destroyed || this.stream.writableEnded) return;
     this.stream.write(`${line}\r\n`);
   }
 

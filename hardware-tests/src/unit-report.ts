@@ -44,7 +44,8 @@ export function summarise(report: UnitReport): string {
     `station ${report.stationId}  plan ${report.planName} v${report.planVersion}  ${(report.durationMs / 1000).toFixed(1)} s`,
     ...report.steps.map((s) => `  ${mark(s.status)}  ${s.id.padEnd(14)} ${s.message}`),
     `  ${mark(report.provisioning.status)}  ${'provisioning'.padEnd(14)} ${report.provisioning.message}`,
-    `  ${mark(report.registration.status)}  ${'registration'.padEnd(14)} ${report.registration.message}`,
+    // "registration" alone is the network step above; this one is the cloud API.
+    `  ${mark(report.registration.status)}  ${'api-register'.padEnd(14)} ${report.registration.message}`,
     `  ${mark(report.shipping.status)}  ${'shipping'.padEnd(14)} ${report.shipping.message}`,
   ];
   return `${lines.join('\n')}\n`;

@@ -13,7 +13,10 @@ import { issueToken } from '../../cloud/src/api/auth/tokens.ts';
 import { createTestDatabase, type TestDatabase } from '../../cloud/test/helpers/test-database.ts';
 import { buildFirmware } from '../../firmware/build/build-firmware.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../simulator/src/broker.ts';
+import mqtt from 'mqtt';
 import { runBatch, type BatchResult } from '../src/batch.ts';
+import { run as runCli } from '../src/cli.ts';
+import { testUnit } from '../src/station.ts';
 import { CREDENTIAL_FILES, DevelopmentIssuer } from '../src/credential-issuer.ts';
 import { bundleIdentity } from '../src/image-hash.ts';
 import { registerUnit, RegistrationError, type RegistrationTarget } from '../src/registration-client.ts';
@@ -49,7 +52,7 @@ async function station(units: string[], options: { fault?: SimFault; plan?: Test
     plan: options.plan ?? plan,
     reportDir,
     stationId: 'test-station',
-    broker: `127.0.0.1:${broker.port}`,
+    broker: factoryBroker(),
     fault: options.fault,
     credentials: new DevelopmentIssuer(),
     registration,
@@ -59,6 +62,8 @@ async function station(units: string[], options: { fault?: SimFault; plan?: Test
   });
   return { results, sims, reportDir };
 }
+
+const factoryBroker = (): string => new URL(broker.url).host;
 
 async function deviceCount(): Promise<number> {
   const r = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM devices');
@@ -79,7 +84,9 @@ beforeAll(async () => {
       if (attempt >= 2) throw error;
     }
   }
-  broker = await startEmbeddedBroker();
+  // CI runs the factory broker for real (MQTT_URL); a laptop gets an embedded one.
+  const real = process.env.MQTT_URL ? new URL(process.env.MQTT_URL) : undefined;
+  broker = real ? { url: real.toString().replace(/\/$/, ''), port: Number(real.port || 1883), close: async () => undefined } : await startEmbeddedBroker();
   db = await createTestDatabase();
   await db.query(`INSERT INTO organisations (slug, name, settings) VALUES ('pillcap-ops', 'Pillcap operations', '{"operator":true}')`);
   const token = await issueToken(db, { orgSlug: 'pillcap-ops', role: 'manufacturing', label: 'station test' });
@@ -220,3 +227,119 @@ describe('registration guards', () => {
     expect(row.rows).toHaveLength(0);
   }, 30_000);
 });
+
+describe('provisioning and shipping on the simulated unit', () => {
+  it('confirms a QFUPL reported as a timeout with QFLST, ships, and the cap connects by itself once opened', async () => {
+    const client = await mqtt.connectAsync(broker.url);
+    const topics: string[] = [];
+    client.on('message', (topic) => topics.push(topic));
+    await client.subscribeAsync('pillcap/v1/+/up');
+    const unit = new SimUnit('quirky', { brokerUrl: broker.url, modemQuirks: { qfuplReportsTimeout: true } });
+    try {
+      const report = await testUnit(unit, {
+        stationId: 'test-station',
+        plan,
+        bundlePath,
+        factoryBroker: { host: new URL(broker.url).hostname, port: broker.port },
+        credentials: new DevelopmentIssuer(),
+      });
+      expect(report.passed).toBe(true);
+      expect(report.registration.status).toBe('not-run');
+      const confirmations = report.transcript.filter((t) => t.direction === '<' && t.line.includes('"confirmedBy"'));
+      expect(confirmations.map((t) => JSON.parse(t.line).confirmedBy)).toEqual(['QFLST', 'QFLST']);
+      expect(unit.modemFiles().size).toBe(2);
+      expect(unit.state).toBe('system-off');
+
+      // The patient opens the cap: it wakes from System OFF, is no longer in factory mode, and uploads.
+      await unit.fixture.setLid(true);
+      await waitUntil(() => unit.state === 'running');
+      await unit.fixture.setLid(false);
+      const ident = await unit.console().command('ident');
+      expect(ident).toMatchObject({ serial: report.serial, provisioned: true, bootCount: 2 });
+      expect(await unit.console().request('modem info')).toMatchObject({ ok: false, error: 'unknown_command' });
+      await waitUntil(() => topics.includes(`pillcap/v1/${report.serial}/up`), 20_000);
+    } finally {
+      await unit.close();
+      await client.endAsync();
+    }
+  }, 40_000);
+});
+
+describe('factory console modem commands', () => {
+  it('answer bad input and a dead broker with typed errors, and keep working', async () => {
+    // The emulator routes every QMTOPEN to its broker URL; nothing listens on port 1.
+    const unit = new SimUnit('console', { brokerUrl: 'mqtt://127.0.0.1:1' });
+    try {
+      await unit.flash(bundlePath);
+      const link = unit.console();
+      await waitUntil(() => unit.state === 'running');
+      let ident: Record<string, unknown> | undefined;
+      while (!ident) ident = await link.request('ident', 300).catch(() => undefined);
+      expect(await link.request('modem frob')).toMatchObject({ ok: false, error: 'bad_argument' });
+      expect(await link.request('modem mqtt 127.0.0.1 99999')).toMatchObject({ ok: false, error: 'bad_argument' });
+      expect(await link.request('modem upload UFS:x.pem !!!!')).toMatchObject({ ok: false, error: 'bad_argument' });
+      expect(await link.request('modem upload UFS:x.pem QUJD more=1')).toMatchObject({ ok: true, staged: 4 });
+      expect(await link.request('modem upload UFS:x.pem RA==', 10_000)).toMatchObject({ ok: true, bytes: 4 });
+      expect(new TextDecoder().decode(unit.modemFiles().get('UFS:x.pem'))).toBe('ABCD');
+      let signal = await link.command('modem signal', 10_000);
+      while (signal.registered !== true) signal = await link.command('modem signal', 10_000);
+      expect(await link.request('modem mqtt 127.0.0.1 1', 20_000)).toMatchObject({ ok: false, error: 'mqtt_failed', stage: 'open' });
+      expect(await link.request('battery?')).toMatchObject({ ok: true, mv: expect.any(Number) });
+      expect(await link.request('modem time', 10_000)).toMatchObject({ ok: true, source: 'nitz' });
+    } finally {
+      await unit.close();
+    }
+  }, 40_000);
+});
+
+describe('pillcap factory run', () => {
+  it('runs a simulated unit from the command line and exits 0, or 1 when it fails', async () => {
+    const reportDir = mkdtempSync(join(work, 'cli-'));
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let good: number;
+    let bad: number;
+    try {
+      good = await runCli(['run', '--unit', 'sim', '--firmware', bundlePath, '--report', reportDir, '--broker', factoryBroker()]);
+      bad = await runCli(['run', '--unit', 'sim', '--firmware', bundlePath, '--report', reportDir, '--fault', 'flash-error']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(good).toBe(0);
+    expect(bad).toBe(1);
+    const text = out.join('');
+    expect(text).toMatch(/sim-1: PASS network-time/);
+    expect(text).toMatch(/sim-1 PC-\d{10}: PASS \(\d+\.\d s\) -> .*\.json/);
+    expect(text).toMatch(/sim-1: FAIL at flash/);
+    expect(readFileSync(join(reportDir, 'station.log'), 'utf8').trim().split('\n')).toHaveLength(2);
+  }, 60_000);
+
+  it('exits 2 on a usage error', async () => {
+    const err: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      expect(await runCli(['run'])).toBe(2);
+      expect(await runCli(['run', '--unit', 'sim', '--fault', 'gremlins'])).toBe(2);
+      expect(await runCli(['run', '--unit', 'sim', '--firmware', join(work, 'missing.js')])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(err.join('')).toMatch(/unknown fault "gremlins"/);
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -258,6 +258,19 @@ export function expandEvents(v: unknown): DeviceEvent[] {
   return events;
 }
 
+function minutes(v: unknown, path: string): number[] {
+  return array(v, path, C.maxReminders).map((x, i) => int(x, `${path}[${i}]`, C.reminderMinute));
+}
+
+/**
+ * The rules downlink specs use (Ack, Config, Command): ranges and reminder minutes. decodeDownlink checks
+ * through this one only, so a bundle that decodes downlinks but never uplinks (the firmware) leaves the
+ * uplink-only checks below (events, anchors, steps, texts, ...) out of its code.
+ */
+function checkDownlink(rule: Rule, v: unknown, path: string): unknown {
+  return rule === 'minutes' ? minutes(v, path) : int(v, path, rule as Range);
+}
+
 function check(rule: Rule, v: unknown, path: string): unknown {
   switch (rule) {
     case 'text':
@@ -288,7 +301,7 @@ function check(rule: Rule, v: unknown, path: string): unknown {
     case 'steps':
       return array(v, path, MAX_STEPS).map((x, i) => step(x, `${path}[${i}]`));
     case 'minutes':
-      return array(v, path, C.maxReminders).map((x, i) => int(x, `${path}[${i}]`, C.reminderMinute));
+      return minutes(v, path);
     case 'mqttStat': {
       if (!(v instanceof Map)) return bad(path, 'expected a map of error code to count');
       const out: Record<number, number> = {};
@@ -301,7 +314,7 @@ function check(rule: Rule, v: unknown, path: string): unknown {
 
 const ANY_UINT: Range = [0, Number.MAX_SAFE_INTEGER];
 
-function decode(bytes: Uint8Array, uplink: boolean): Message {
+function decode(bytes: Uint8Array, uplink: boolean, checkRule: typeof check): Message {
   if (bytes instanceof Uint8Array && bytes.length > MAX_MESSAGE_BYTES) bad('', `message of ${bytes.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
   let m: unknown;
   try {
@@ -320,17 +333,17 @@ function decode(bytes: Uint8Array, uplink: boolean): Message {
   for (const name in spec[1]) {
     const field = name.replace('?', '');
     const key = spec[0][field]!;
-    if (m.get(key) !== undefined || field === name) out[field] = check(spec[1][name]!, get(key, field), field);
+    if (m.get(key) !== undefined || field === name) out[field] = checkRule(spec[1][name]!, get(key, field), field);
   }
   if (kind === MessageKind.Heartbeat) {
     const metrics: Record<string, unknown> = (out.metrics = {});
     for (const name of metricNames) {
       const v = m.get(HeartbeatKey[name]);
-      if (v !== undefined) metrics[name] = check(HEARTBEAT_METRIC_RULES[name] as Rule, v, `metrics.${name}`);
+      if (v !== undefined) metrics[name] = checkRule(HEARTBEAT_METRIC_RULES[name] as Rule, v, `metrics.${name}`);
     }
   }
   return out as unknown as Message;
 }
 
-export const decodeUplinkDevice = (bytes: Uint8Array): UplinkMessage => decode(bytes, true) as UplinkMessage;
-export const decodeDownlink = (bytes: Uint8Array): DownlinkMessage => decode(bytes, false) as DownlinkMessage;
+export const decodeUplinkDevice = (bytes: Uint8Array): UplinkMessage => decode(bytes, true, check) as UplinkMessage;
+export const decodeDownlink = (bytes: Uint8Array): DownlinkMessage => decode(bytes, false, checkDownlink) as DownlinkMessage;

@@ -1,5 +1,207 @@
-/** `pillcap start`: placeholder until the system runner lands (issue 8). */
-export async function run(_args: string[]): Promise<number> {
-  process.stdout.write('pillcap: the system runner is being built; try `npx pillcap sim --scenario adherent --days 30`\n');
-  return 0;
+/**
+ * `pillcap start` (also `npm start`): the whole system in one process on embedded defaults (Aedes broker,
+ * PGlite under ./data) or on the endpoints given in the environment, plus, on a fresh database, a demo
+ * organisation with one token per role and a simulated fleet of caps replaying the last 45 days.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM: the demo stops at the next virtual day boundary and saves its caps, the
+ * ingestor commits and acknowledges what it holds, then everything closes; exit code 0. A second Ctrl-C
+ * exits at once (exit code 130). The next start resumes the demo where it stopped.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { issueToken } from '../../cloud/src/api/auth/tokens.ts';
+import { ROLES } from '../../cloud/src/api/auth/roles.ts';
+import { ConfigError } from '../../cloud/src/config/env.ts';
+import { ensureOrganisation } from '../../cloud/src/repositories/organisations.ts';
+import { DEMO_DAYS, DEMO_ORG_NAME, DEMO_ORG_SLUG } from '../demo/demo-fleet.ts';
+import { DemoFiles } from '../demo/demo-state.ts';
+import { newDemoState, runDemo, seedDemoFleet } from '../demo/run-demo.ts';
+import { loadSystemEnv } from '../system/system-config.ts';
+import { startSystem, type SystemHandle } from '../system/run-system.ts';
+
+const USAGE = `usage: pillcap start [--no-demo] [--port N] [--caps N] [--days N]
+
+  --no-demo   run the system without the simulated demo fleet
+  --port N    HTTP port of the API and dashboard (default: $PORT or 8080; 0 = any free port)
+  --caps N    caps in the demo fleet (default 20; only when the demo is created)
+  --days N    virtual days the demo replays, ending today (default ${DEMO_DAYS}; only when the demo is created)
+
+Environment (all optional): DATABASE_URL, MQTT_URL (+ MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE,
+MQTT_CERT_FILE, MQTT_KEY_FILE), PORT, HOST, PILLCAP_DATA_DIR, EMBEDDED_MQTT_PORT, LOG_LEVEL. See docs/deploy.md.
+`;
+
+function positiveInt(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+const display = (path: string): string => {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+};
+
+/** The demo organisation, created with one token per role on an empty database. Returns its id. */
+async function createDemoOrganisation(system: SystemHandle, dataDir: string, out: (line: string) => void): Promise<string> {
+  const { organisation, created } = await ensureOrganisation(system.db, DEMO_ORG_SLUG, DEMO_ORG_NAME);
+  const tokensPath = join(dataDir, 'demo-tokens.txt');
+  if (!created) {
+    out(`demo organisation  ${organisation.slug} (its tokens were printed when it was created; see ${display(tokensPath)})`);
+    return organisation.id;
+  }
+  const lines: string[] = [];
+  for (const role of ROLES) {
+    const issued = await issueToken(system.db, { orgSlug: DEMO_ORG_SLUG, role, label: `demo ${role}` });
+    lines.push(`  ${role.padEnd(14)} ${issued.token}`);
+  }
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(tokensPath, `# pillcap demo tokens for organisation ${DEMO_ORG_SLUG} (created ${new Date().toISOString()})\n${lines.join('\n')}\n`, { mode: 0o600 });
+  await chmod(tokensPath, 0o600);
+  out(`demo organisation  ${organisation.slug} created; API tokens (shown once, also saved to ${display(tokensPath)}, mode 0600):`);
+  for (const line of lines) out(line);
+  out(`  use one as:  curl -H "Authorization: Bearer <token>" ${system.apiUrl}/v1/me`);
+  return organisation.id;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let flags: { 'no-demo'?: boolean; port?: string; caps?: string; days?: string; help?: boolean };
+  try {
+    flags = parseArgs({
+      args,
+      options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, caps: { type: 'string' }, days: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    process.stderr.write(`pillcap start: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+
+  let env;
+  let port: number | undefined;
+  let caps: number;
+  let days: number;
+  try {
+    env = loadSystemEnv();
+    port = positiveInt('port', flags.port, 0, 65535);
+    caps = positiveInt('caps', flags.caps, 1, 200) ?? 20;
+    days = positiveInt('days', flags.days, 1, 365) ?? DEMO_DAYS;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(`pillcap start: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  // Signals: the first asks for a clean stop, a second one gives up on it.
+  const stopping = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      err(`\n${signal}: stopping cleanly (the demo finishes its current virtual day and saves its caps; Ctrl-C again to quit at once)`);
+      stopping.abort();
+    } else {
+      err('quitting without a clean stop');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let system: SystemHandle | undefined;
+  try {
+    system = await startSystem({ env, port, log: (line) => err(line) });
+    const dataDir = dirname(resolve(env.PILLCAP_DATA_DIR));
+    out('pillcap is running');
+    out(`  dashboard          ${system.apiUrl}/`);
+    out(`  API                ${system.apiUrl}/v1  (OpenAPI docs at ${system.apiUrl}/docs)`);
+    out(`  MQTT broker        ${system.mqttUrl}${system.embeddedBroker ? ' (embedded)' : ''}`);
+    out(`  database           ${system.databaseDescription}`);
+    const orgId = await createDemoOrganisation(system, dataDir, out);
+
+    if (flags['no-demo']) {
+      out('demo fleet         off (--no-demo)');
+    } else if (!stopping.signal.aborted) {
+      const files = new DemoFiles(dataDir);
+      let state = await files.readState();
+      if (!state) {
+        const existing = await system.db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM devices d JOIN organisations o ON o.id = d.org_id WHERE o.slug = $1`,
+          [DEMO_ORG_SLUG],
+        );
+        if (Number(existing.rows[0]?.n ?? 0) > 0) {
+          out(`demo fleet         not started: the database already has demo caps but ${display(files.statePath)} is missing (another data directory?)`);
+        } else {
+          const fresh = newDemoState({ nowMs: Date.now(), caps, days });
+          await system.db.transaction((tx) => seedDemoFleet(tx, orgId, fresh));
+          state = fresh;
+        }
+      }
+      if (state) await startDemo(system, dataDir, state, stopping.signal, out, err);
+    }
+
+    if (!stopping.signal.aborted) {
+      out(`ready: open ${system.apiUrl}/ with the clinic token; press Ctrl-C to stop`);
+      await new Promise<void>((resolvePromise) => stopping.signal.addEventListener('abort', () => resolvePromise(), { once: true }));
+    }
+    await system.ingestor.drain(10_000);
+    await system.stop();
+    system = undefined;
+    out('stopped cleanly');
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(`pillcap start: ${error.message}`);
+      return 2;
+    }
+    err(`pillcap start: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  } finally {
+    if (system) await system.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function startDemo(
+  system: SystemHandle,
+  dataDir: string,
+  state: import('../demo/demo-state.ts').DemoState,
+  signal: AbortSignal,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<void> {
+  void err;
+  const files = new DemoFiles(dataDir);
+  if (state.segments.length === 0) {
+    out(`demo fleet         ${state.caps} simulated caps, ${state.days} virtual days from ${new Date(state.startUnixMs).toISOString().slice(0, 16)}Z to today (seed ${state.seed})`);
+  } else if (state.daysDone < state.days) {
+    out(`demo fleet         resuming at day ${state.daysDone} of ${state.days}: caps boot from their saved flash (as after a power cut) and upload what they hold`);
+  }
+  const outcome = await runDemo({ system, dataDir, signal, out, progress: process.stderr }, state);
+  switch (outcome.kind) {
+    case 'complete':
+      out(`demo fleet         complete (${outcome.days} virtual days, ${outcome.caps} caps); record in ${display(files.recordPath)}`);
+      break;
+    case 'unresumable':
+      out(`demo fleet         not resumed: ${outcome.reason}`);
+      break;
+    case 'finished':
+    case 'stopped': {
+      if (outcome.firstPeriodClosedAfterS !== undefined) out(`demo: first 30-day billing periods closed after ${outcome.firstPeriodClosedAfterS.toFixed(1)} s`);
+      const verb = outcome.kind === 'finished' ? 'finished' : 'stopped';
+      out(`demo: ${verb} at day ${outcome.daysDone} of ${outcome.days} (${outcome.caps} caps, ${outcome.wallSeconds.toFixed(1)} s); record in ${display(files.recordPath)}`);
+      if (outcome.kind === 'stopped') out('demo: state saved; run `npm start` again to resume');
+      break;
+    }
+  }
 }

@@ -51,6 +51,13 @@ export interface SimulateOptions {
   sampleMemory?: boolean;
   /** Keep the UART transcript of each cap (tests). */
   keepTranscript?: boolean;
+  /**
+   * Stop early: checked between virtual days, so an abort ends the run at the next day boundary (the caps'
+   * flash then holds whatever they had not uploaded yet; `completedDays` says where the run stopped).
+   */
+  signal?: AbortSignal;
+  /** Boot these caps (by serial) from a saved flash image instead of an erased part (resuming a fleet). */
+  flashImages?: Record<string, Uint8Array>;
 }
 
 export interface SimulationProgress {
@@ -106,6 +113,9 @@ export interface SimulationResult {
   caps: CapSummary[];
   totals: Omit<CapSummary, 'serial' | 'patient' | 'eventsByKind' | 'flashSha256' | 'uartTxHash' | 'crashLog' | 'batteryMv'>;
   virtualDays: number;
+  /** Virtual days actually run (less than `days` when `signal` aborted the run). */
+  completedDays: number;
+  aborted: boolean;
   wallSeconds: number;
   /** Simulated cap-days per wall-clock second. */
   capDaysPerSecond: number;
@@ -298,6 +308,7 @@ export async function simulateFleet(options: SimulateOptions): Promise<Simulatio
         serial,
         runtime,
         modem: stack ? (context) => stack.modemFor(context) : undefined,
+        flashImage: options.flashImages?.[serial],
       });
       if (stack) cap.board.battery.externalSources.push(() => cap.modem?.stats().chargeMah ?? 0);
       if (stack) cap.board.battery.sleepCurrentMa = 0;
@@ -306,9 +317,12 @@ export async function simulateFleet(options: SimulateOptions): Promise<Simulatio
       options.onCap?.(cap);
     }
     const whole = Math.ceil(days);
+    let completedDays = 0;
     for (let d = 1; d <= whole; d++) {
+      if (options.signal?.aborted) break;
       await vt.run(Math.min(d, days) * DAY);
-      options.onProgress?.({ day: Math.min(d, days), days, caps: caps.length, virtualMs: vt.now(), wallMs: performance.now() - started });
+      completedDays = Math.min(d, days);
+      options.onProgress?.({ day: completedDays, days, caps: caps.length, virtualMs: vt.now(), wallMs: performance.now() - started });
     }
     const summaries = caps.map((cap) => summarise(cap, stack));
     const totals = Object.fromEntries(SUMMED.map((key) => [key, summaries.reduce((sum, s) => sum + s[key], 0)])) as SimulationResult['totals'];
@@ -344,6 +358,8 @@ export async function simulateFleet(options: SimulateOptions): Promise<Simulatio
       caps: summaries,
       totals,
       virtualDays: days,
+      completedDays,
+      aborted: completedDays < days,
       wallSeconds: Math.round(wallSeconds * 1000) / 1000,
       capDaysPerSecond: Math.round(((days * caps.length) / Math.max(wallSeconds, 1e-6)) * 10) / 10,
       quickjsHeap,

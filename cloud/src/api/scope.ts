@@ -65,13 +65,3 @@ export async function deviceInScope(db: Queryable, principal: Principal, serial:
   if (!row) throw notFound('device');
   return row;
 }
-
-export async function devicesInScope(db: Queryable, principal: Principal, limit: number, after?: string): Promise<DeviceRow[]> {
-  const result = await db.query<DeviceRow>(
-    `SELECT ${DEVICE_COLUMNS} FROM devices
-      WHERE ($1::boolean OR org_id = $2) AND ($3::text IS NULL OR serial > $3)
-      ORDER BY serial LIMIT $4`,
-    [principal.fleet, principal.orgId, after ?? null, limit],
-  );
-  return result.rows;
-}

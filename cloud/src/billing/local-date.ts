@@ -124,6 +124,16 @@ function dayString(dayNumber: number): LocalDate {
   return s;
 }
 
+/** Patient-local calendar day as a day number (days since 1970-01-01); cheap grouping key. */
+export function localDayNumberOf(ms: number, zone: string): number {
+  return Math.floor((ms + zoneOffsetMinutes(zone, ms) * 60_000) / DAY_MS);
+}
+
+/** 'YYYY-MM-DD' of a day number from localDayNumberOf. */
+export function dayNumberToDate(dayNumber: number): LocalDate {
+  return dayString(dayNumber);
+}
+
 /** Patient-local calendar date of an instant. */
 export function localDateOf(instant: Date | number, zone: string): LocalDate {
   const ms = typeof instant === 'number' ? instant : instant.getTime();

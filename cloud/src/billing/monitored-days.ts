@@ -8,7 +8,7 @@
  * inputs, never on their order or on duplicates (same eventId), so late and repeated uploads are harmless.
  */
 import { eventQualifies, type BillingPolicy } from './billing-policy.ts';
-import { localDateOf, type LocalDate } from './local-date.ts';
+import { dayNumberToDate, localDayNumberOf, type LocalDate } from './local-date.ts';
 
 export interface DayEventInput {
   eventId: number;
@@ -43,8 +43,10 @@ export interface MonitoredDay {
 interface DayAccumulator {
   events: DayEventInput[]; // may hold duplicates (same eventId); removed when summarised
   heartbeats: number;
-  heartbeatSerials: Set<string>;
+  heartbeatSerials: string[];
 }
+
+type Qualifier = (kind: number, source: string, timeQuality: string | undefined) => boolean;
 
 /**
  * Builds day records. `heartbeats` are instants (with the cap's serial) already attributed to the patient.
@@ -56,60 +58,72 @@ export function buildMonitoredDays(
   policy: BillingPolicy,
   heartbeats: readonly { sampledAt: Date; serial?: string }[] = [],
 ): MonitoredDay[] {
-  const byDate = new Map<LocalDate, DayAccumulator>();
-  const acc = (date: LocalDate): DayAccumulator => {
-    let a = byDate.get(date);
+  // grouped by integer day number: no date string per input (this loop runs millions of times in a recompute)
+  const byDay = new Map<number, DayAccumulator>();
+  const acc = (day: number): DayAccumulator => {
+    let a = byDay.get(day);
     if (!a) {
-      a = { events: [], heartbeats: 0, heartbeatSerials: new Set() };
-      byDate.set(date, a);
+      a = { events: [], heartbeats: 0, heartbeatSerials: [] };
+      byDay.set(day, a);
     }
     return a;
   };
   for (const e of events) {
-    if (e.occurredAt === null || e.timeQuality === 'unresolved' || Number.isNaN(e.occurredAt.getTime())) continue;
-    acc(localDateOf(e.occurredAt, zone)).events.push(e);
+    if (e.occurredAt === null || e.timeQuality === 'unresolved') continue;
+    const ms = e.occurredAt.getTime();
+    if (Number.isNaN(ms)) continue;
+    acc(localDayNumberOf(ms, zone)).events.push(e);
   }
   for (const h of heartbeats) {
-    if (Number.isNaN(h.sampledAt.getTime())) continue;
-    const a = acc(localDateOf(h.sampledAt, zone));
+    const ms = h.sampledAt.getTime();
+    if (Number.isNaN(ms)) continue;
+    const a = acc(localDayNumberOf(ms, zone));
     a.heartbeats += 1;
-    if (h.serial) a.heartbeatSerials.add(h.serial);
+    if (h.serial && !a.heartbeatSerials.includes(h.serial)) a.heartbeatSerials.push(h.serial);
   }
-  const dates = [...byDate.keys()].sort();
-  return dates.map((localDate) => summariseDay(localDate, byDate.get(localDate)!, policy));
+  const qualifies: Qualifier = (kind, source, timeQuality) => eventQualifies(policy, kind, source, timeQuality);
+  const days = [...byDay.keys()].sort((x, y) => x - y);
+  return days.map((day) => summariseDay(dayNumberToDate(day), byDay.get(day)!, policy.minEventsPerDay, qualifies));
 }
 
-function summariseDay(localDate: LocalDate, a: DayAccumulator, policy: BillingPolicy): MonitoredDay {
+function isSortedById(events: readonly DayEventInput[]): boolean {
+  for (let i = 1; i < events.length; i++) if (events[i - 1]!.eventId > events[i]!.eventId) return false;
+  return true;
+}
+
+function summariseDay(localDate: LocalDate, a: DayAccumulator, minEventsPerDay: number, qualifies: Qualifier): MonitoredDay {
   const eventIds: number[] = [];
-  const qualifyingEvents: DayEventInput[] = [];
-  const sources = new Set<string>();
-  const serials = new Set<string>(a.heartbeatSerials);
+  const qualifyingEventIds: number[] = [];
+  const qualifyingEventSources: string[] = [];
+  const sources: string[] = [];
+  const serials: string[] = a.heartbeatSerials;
   const kindCounts: Record<string, number> = {};
-  const sorted = a.events.length > 1 ? a.events.slice().sort((x, y) => x.eventId - y.eventId) : a.events;
+  const sorted = isSortedById(a.events) ? a.events : a.events.slice().sort((x, y) => x.eventId - y.eventId);
   let previousId = NaN;
   for (const e of sorted) {
     if (e.eventId === previousId) continue; // duplicate delivery of the same event
     previousId = e.eventId;
     eventIds.push(e.eventId);
-    kindCounts[String(e.kind)] = (kindCounts[String(e.kind)] ?? 0) + 1;
-    if (e.serial) serials.add(e.serial);
-    if (eventQualifies(policy, e.kind, e.source, e.timeQuality)) {
-      qualifyingEvents.push(e);
-      sources.add(e.source);
+    kindCounts[e.kind] = (kindCounts[e.kind] ?? 0) + 1;
+    if (e.serial && !serials.includes(e.serial)) serials.push(e.serial);
+    if (qualifies(e.kind, e.source, e.timeQuality)) {
+      qualifyingEventIds.push(e.eventId);
+      qualifyingEventSources.push(e.source);
+      if (!sources.includes(e.source)) sources.push(e.source);
     }
   }
-  const qualifying = qualifyingEvents.length >= policy.minEventsPerDay;
+  const qualifying = qualifyingEventIds.length >= minEventsPerDay;
   return {
     localDate,
     deviceActive: eventIds.length > 0 || a.heartbeats > 0,
     qualifying,
     eventIds,
-    qualifyingEventIds: qualifying ? qualifyingEvents.map((e) => e.eventId) : [],
-    qualifyingEventSources: qualifying ? qualifyingEvents.map((e) => e.source) : [],
-    sources: qualifying ? [...sources].sort() : [],
+    qualifyingEventIds: qualifying ? qualifyingEventIds : [],
+    qualifyingEventSources: qualifying ? qualifyingEventSources : [],
+    sources: qualifying ? sources.sort() : [],
     kindCounts,
     eventCount: eventIds.length,
     heartbeatCount: a.heartbeats,
-    serials: [...serials].sort(),
+    serials: serials.length > 1 ? serials.sort() : serials,
   };
 }

@@ -294,7 +294,7 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
     asOf: input.asOf.toISOString(),
     asOfDate,
     totals: { monitoredDays: inEpisode.filter((d) => d.qualifying).length, deviceActiveDays: inEpisode.filter((d) => d.deviceActive || d.qualifying).length },
-    days: days.map((d) => ({ localDate: d.localDate, monitored: d.qualifying, deviceActive: d.deviceActive || d.qualifying, sources: [...d.sources], qualifyingEventIds: [...d.qualifyingEventIds] })),
+    days: days.map((d) => ({ localDate: d.localDate, monitored: d.qualifying, deviceActive: d.deviceActive || d.qualifying, sources: d.sources, qualifyingEventIds: d.qualifyingEventIds })),
     setup,
     periods,
     management: computeManagementMonths(input.timeEntries ?? [], input.communications ?? [], zone, patient.rpmActive, asOfDate),

@@ -180,7 +180,9 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
       deviceId: k.device.id,
       boot: hb.anchor.boot,
       uptimeS: hb.anchor.uptimeS,
-      sampledAt: plausible ? new Date(hb.anchor.unixS! * 1000) : k.uplink.receivedAt,
+      // Unknown when the cap did not know the time (or its clock was implausible): NULL, not a guess, so it
+      // never feeds a boot-epoch estimate; the device-active day then uses the receive time.
+      sampledAt: plausible ? new Date(hb.anchor.unixS! * 1000) : null,
       receivedAt: k.uplink.receivedAt,
       metrics: hb.metrics as Record<string, unknown>,
       uplinkId: k.uplink.uplinkId,
@@ -205,8 +207,9 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
   }
   const freshHeartbeats = heartbeats.filter((h) => newHeartbeatUplinks.has(h.uplinkId));
   if (freshHeartbeats.length > 0) {
-    const hbPatients = await patientsForDevicesAt(tx, freshHeartbeats.map((h) => ({ deviceId: h.deviceId, at: h.sampledAt! })));
-    await refresher.heartbeats(tx, freshHeartbeats.map((h, i) => ({ patientId: hbPatients[i] ?? null, sampledAt: h.sampledAt })));
+    const at = freshHeartbeats.map((h) => h.sampledAt ?? h.receivedAt);
+    const hbPatients = await patientsForDevicesAt(tx, freshHeartbeats.map((h, i) => ({ deviceId: h.deviceId, at: at[i]! })));
+    await refresher.heartbeats(tx, freshHeartbeats.map((h, i) => ({ patientId: hbPatients[i] ?? null, sampledAt: at[i]! })));
   }
 
   // ---- command results (device rows are updated below, under their locks)

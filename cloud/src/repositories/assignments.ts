@@ -95,20 +95,28 @@ export async function patientForDeviceAt(q: Queryable, deviceId: string, at: Dat
   return rows[0]?.patient_id;
 }
 
-/** Batch form for the ingestor: the patient for each (device, instant); result[i] answers lookups[i]. */
+/**
+ * Batch form for the ingestor: the patient for each (device, instant); result[i] answers lookups[i]. One
+ * query fetches the (few) assignments of the devices involved; the instants are matched in memory.
+ */
 export async function patientsForDevicesAt(q: Queryable, lookups: readonly { deviceId: string; at: Date }[]): Promise<(string | null)[]> {
   if (lookups.length === 0) return [];
-  const { rows } = await q.query<{ i: number; patient_id: string | null }>(
-    `SELECT l.i::int AS i,
-            (SELECT a.patient_id FROM device_assignments a
-              WHERE a.device_id = l.device_id AND a.assigned_at <= l.at AND (a.unassigned_at IS NULL OR a.unassigned_at > l.at)
-              ORDER BY a.assigned_at DESC LIMIT 1) AS patient_id
-       FROM unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS l(device_id, at, i)`,
-    [lookups.map((l) => l.deviceId), lookups.map((l) => l.at)],
+  const { rows } = await q.query<{ device_id: string; patient_id: string; assigned_at: Date; unassigned_at: Date | null }>(
+    `SELECT device_id, patient_id, assigned_at, unassigned_at FROM device_assignments
+      WHERE device_id = ANY($1::uuid[]) ORDER BY device_id, assigned_at DESC`,
+    [[...new Set(lookups.map((l) => l.deviceId))]],
   );
-  const result: (string | null)[] = new Array(lookups.length).fill(null);
-  for (const r of rows) result[r.i - 1] = r.patient_id;
-  return result;
+  const byDevice = new Map<string, typeof rows>();
+  for (const r of rows) {
+    let list = byDevice.get(r.device_id);
+    if (!list) byDevice.set(r.device_id, (list = []));
+    list.push(r);
+  }
+  return lookups.map((l) => {
+    const t = l.at.getTime();
+    const hit = byDevice.get(l.deviceId)?.find((a) => a.assigned_at.getTime() <= t && (a.unassigned_at === null || a.unassigned_at.getTime() > t));
+    return hit?.patient_id ?? null;
+  });
 }
 
 export async function currentAssignment(q: Queryable, deviceId: string): Promise<Assignment | undefined> {

@@ -198,7 +198,7 @@ describe('scale out', () => {
         for (let k = 0; k < perCap; k++) await cap.send(makeBatch(cap.serial, makeEvents(k * 2 + 1, k * 2 + 2), { logTailSeq: 1 }));
       }),
     );
-    await waitFor(() => first.stats.received >= fleet.length * perCap && first.stats.retries > 0, { what: `deliveries to the failing ingestor (${JSON.stringify(first.stats)})` });
+    await waitFor(() => first.stats.received >= fleet.length * perCap && first.stats.retries > 0, { what: () => `deliveries to the failing ingestor (${JSON.stringify(first.stats)})` });
     expect(first.stats.stored).toBe(0);
     await first.kill();
     faulty.failing = false;
@@ -210,5 +210,34 @@ describe('scale out', () => {
     expect(second.stats.received).toBeGreaterThanOrEqual(fleet.length * perCap);
     expect(second.stats.swept).toBe(0);
     await second.stop(5000);
+  });
+
+  it('isolates an uplink whose processing fails for good: it is quarantined, the rest of its group commits', async () => {
+    const fleet = await setupCaps('X', 3);
+    const poison = fleet[1]!;
+    const poisonId = (await db.query<{ id: string }>('SELECT id FROM devices WHERE serial = $1', [poison.serial])).rows[0]!.id;
+    const failing: DayRefresher = {
+      async events(tx, events) {
+        const ids = await tx.query<{ device_id: string }>('SELECT device_id FROM events WHERE id = ANY($1::int8[])', [events.map((e) => e.eventId)]);
+        if (ids.rows.some((r) => r.device_id === poisonId)) throw Object.assign(new Error('constraint violated'), { code: '23514' });
+        await billingDayRefresher.events(tx, events);
+      },
+      heartbeats: billingDayRefresher.heartbeats,
+    };
+    const i = ingestor('x', { refresher: failing, sharedGroup: null, batchMaxWaitMs: 50 });
+    await i.start();
+    await Promise.all(fleet.map((cap) => cap.send(makeBatch(cap.serial, makeEvents(1, 3)))));
+    await Promise.all([fleet[0]!, fleet[2]!].map((cap) => cap.waitForAck(3)));
+    await waitFor(async () => {
+      const { rows } = await db.query<{ status: string }>('SELECT status FROM uplinks WHERE topic_serial = $1', [poison.serial]);
+      return rows[0]?.status === 'quarantined';
+    }, { what: 'poison uplink quarantined' });
+    const { rows } = await db.query<{ error_code: string; error: string }>('SELECT error_code, error FROM uplinks WHERE topic_serial = $1', [poison.serial]);
+    expect(rows[0]).toMatchObject({ error_code: 'processing_error' });
+    expect(rows[0]!.error).toContain('constraint violated');
+    expect(poison.acks).toEqual([]);
+    expect(await countEvents([poison.serial])).toEqual({ total: 0, distinct: 0 });
+    expect(await countEvents([fleet[0]!.serial, fleet[2]!.serial])).toEqual({ total: 6, distinct: 6 });
+    await i.stop(5000);
   });
 });

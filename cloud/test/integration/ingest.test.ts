@@ -134,6 +134,15 @@ describe('ingest end to end', () => {
     const { rows } = await db.query<{ ack_seq: number; log_tail_seq: number }>('SELECT ack_seq, log_tail_seq FROM devices WHERE serial = $1', [c.serial]);
     expect(rows[0]).toEqual({ ack_seq: 5, log_tail_seq: 1 });
     expect((await uplinksFor(c.serial)).map((u) => u.status)).toEqual(['processed']);
+    // Inside the same transaction the billing engine rebuilt the patient's day (C2's refreshDaysForEvents).
+    const localDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(stored[0]!.occurred_at!);
+    const days = await db.query<{ local_date: string; qualifying: boolean; event_ids: number[] }>(
+      'SELECT local_date, qualifying, event_ids FROM monitored_days WHERE patient_id = $1',
+      [pid],
+    );
+    const day = days.rows.find((d) => d.local_date === localDate);
+    expect(day?.qualifying).toBe(true);
+    expect(day?.event_ids).toEqual(expect.arrayContaining([stored[0]!.id]));
   });
 
   it('changes nothing twice for duplicates and out-of-order batches, and acks only contiguous seqs', async () => {
@@ -344,6 +353,7 @@ describe('ingest end to end', () => {
     } as const;
     await c.send(heartbeat);
     await c.send(heartbeat);
+    await c.send({ ...heartbeat, anchor: { boot: 2, uptimeS: 7200, unixS: null, source: 0 }, metrics: { batteryMv: 3940 } });
     await c.send({
       kind: MessageKind.Hello,
       serial: c.serial,
@@ -366,14 +376,19 @@ describe('ingest end to end', () => {
       imageHash: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]),
       stationId: 'EOL-1',
     });
-    await waitFor(async () => (await uplinksFor(c.serial)).length === 5 && (await uplinksFor(c.serial)).every((u) => u.status !== 'received'), {
+    await waitFor(async () => (await uplinksFor(c.serial)).length === 6 && (await uplinksFor(c.serial)).every((u) => u.status !== 'received'), {
       what: 'diagnostic uplinks processed',
     });
-    expect((await uplinksFor(c.serial)).map((u) => u.status)).toEqual(['processed', 'duplicate', 'processed', 'processed', 'processed']);
-    const hb = await db.query<{ metrics: Record<string, unknown>; sampled_at: Date }>('SELECT metrics, sampled_at FROM heartbeats WHERE device_id = $1', [dev]);
-    expect(hb.rows).toHaveLength(1);
+    expect((await uplinksFor(c.serial)).map((u) => u.status)).toEqual(['processed', 'duplicate', 'processed', 'processed', 'processed', 'processed']);
+    const hb = await db.query<{ metrics: Record<string, unknown>; sampled_at: Date | null }>(
+      'SELECT metrics, sampled_at FROM heartbeats WHERE device_id = $1 ORDER BY uptime_s',
+      [dev],
+    );
+    expect(hb.rows).toHaveLength(2);
     expect(hb.rows[0]!.metrics).toMatchObject({ batteryMv: 3950, rsrpDbm: -101, operator: '310410' });
-    expect(hb.rows[0]!.sampled_at.getTime()).toBe(nowS * 1000);
+    expect(hb.rows[0]!.sampled_at!.getTime()).toBe(nowS * 1000);
+    // The cap did not know the time: no guessed sampling time.
+    expect(hb.rows[1]!.sampled_at).toBeNull();
     const d = await db.query<Record<string, unknown>>(
       'SELECT app_firmware, image_hash, imei, boot_count, last_reset_reason, device_config_version, factory_passed, factory_report FROM devices WHERE id = $1',
       [dev],

@@ -63,15 +63,14 @@ export class ModemConsole {
 
   constructor(private readonly ctx: FirmwareContext) {}
 
-  /** Registers `battery?` and `modem ...` on the factory console and cuts the modem supply when the cap ships. */
+  /**
+   * Registers `battery?` and `modem ...` on the factory console. The station sends `modem off` before `ship`:
+   * System OFF stops the MCU at once, so an orderly QPOWD cannot be left to the shipping command.
+   */
   install(console: FactoryConsole): void {
     const power = this.ctx.ports.power;
     console.addCommand('battery?', (_words, _args, reply) => reply({ ok: true, mv: power.batteryMv(), charging: power.charging() }));
     console.addCommand('modem', (words, args, reply) => this.handle(words, args, reply));
-    this.ctx.bus.subscribe((m) => {
-      // Safety net when the station did not send `modem off`: System OFF must not leave the modem running.
-      if (m.type === 'SHIP_MODE' && this.engine !== undefined) this.ctx.ports.modemPower.setSupply(false);
-    });
   }
 
   handle(words: string[], args: Record<string, string>, reply: ConsoleReplyFn): void {

@@ -100,12 +100,20 @@ const LEVEL_KEEP_PENDING = 1;
 const LEVEL_KEEP_THERAPY = 2;
 const LEVEL_DROP_ALL = 3;
 
+/** What a block holds (module-internal: a const enum the build inlines). */
+const enum BlockState {
+  Erased,
+  Garbage,
+  Valid,
+}
+
+/** In-RAM summary of one block; module-internal, so its fields carry the trailing `_` the build shortens. */
 interface BlockInfo {
-  index: number; // physical block within the region
-  state: 'erased' | 'garbage' | 'valid';
-  gen: number;
+  index_: number; // physical block within the region
+  state_: BlockState;
+  gen_: number;
   writeOffset_: number;
-  events: number;
+  events_: number;
   minSeq_: number;
   maxSeq_: number;
 }
@@ -204,19 +212,19 @@ export class EventLog {
     const retirements: { gen: number; level: number }[] = [];
     for (let i = 0; i < this.count_; i++) {
       const buf = this.readBlock_(i);
-      const info: BlockInfo = { index: i, state: 'erased', gen: 0, writeOffset_: 0, events: 0, minSeq_: 0, maxSeq_: 0 };
+      const info: BlockInfo = { index_: i, state_: BlockState.Erased, gen_: 0, writeOffset_: 0, events_: 0, minSeq_: 0, maxSeq_: 0 };
       this.blocks_.push(info);
       const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       if (dv.getUint32(0, true) !== BLOCK_MAGIC || dv.getUint32(28, true) !== crc32(buf, 0, 28)) {
         if (!this.allErased_(buf, 0)) {
-          info.state = 'garbage';
+          info.state_ = BlockState.Garbage;
           garbage++;
         }
         continue;
       }
-      info.state = 'valid';
-      info.gen = dv.getUint32(4, true);
-      if (info.gen > this.maxGen_) this.maxGen_ = info.gen;
+      info.state_ = BlockState.Valid;
+      info.gen_ = dv.getUint32(4, true);
+      if (info.gen_ > this.maxGen_) this.maxGen_ = info.gen_;
       headerNextSeq = Math.max(headerNextSeq, dv.getUint32(8, true));
       this.acked_ = Math.max(this.acked_, dv.getUint32(12, true));
       this.dropped_ = Math.max(this.dropped_, dv.getUint32(16, true));
@@ -240,7 +248,7 @@ export class EventLog {
     }
     for (let i = 0; i < this.blocks_.length; i++) {
       const b = this.blocks_[i];
-      if (b.state === 'valid' && (this.head_ === undefined || b.gen > this.head_.gen)) this.head_ = b;
+      if (b.state_ === BlockState.Valid && (this.head_ === undefined || b.gen_ > this.head_.gen_)) this.head_ = b;
     }
     this.seqNext_ = Math.max(maxSeq + 1, headerNextSeq, this.acked_ + 1);
     let resumed = false;
@@ -254,7 +262,7 @@ export class EventLog {
     this.recovered_ = true;
     this.touch_();
     let valid = 0;
-    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state === 'valid') valid++;
+    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state_ === BlockState.Valid) valid++;
     return {
       records,
       pendingRecords: this.stats().count,
@@ -333,9 +341,9 @@ export class EventLog {
     const order = this.validBlocksByGen_();
     for (let i = 0; i < order.length; i++) {
       const b = order[i];
-      if (b.events === 0 || b.maxSeq_ <= this.acked_) continue;
+      if (b.events_ === 0 || b.maxSeq_ <= this.acked_) continue;
       if (out.length >= limit && b.minSeq_ > out[out.length - 1].seq) continue;
-      this.scanRecords_(this.readBlock_(b.index), (r) => {
+      this.scanRecords_(this.readBlock_(b.index_), (r) => {
         const e = r.event;
         if (!e || e.seq <= this.acked_) return;
         if (out.length >= limit && e.seq >= out[out.length - 1].seq) return;
@@ -359,17 +367,17 @@ export class EventLog {
     let inUse = 0;
     for (let i = 0; i < this.blocks_.length; i++) {
       const b = this.blocks_[i];
-      if (b.state !== 'valid') continue;
-      const holdsPending = b.events > 0 && b.maxSeq_ > this.acked_;
+      if (b.state_ !== BlockState.Valid) continue;
+      const holdsPending = b.events_ > 0 && b.maxSeq_ > this.acked_;
       if (!holdsPending && b !== this.head_) continue;
       inUse++;
       bytesUsed += b.writeOffset_;
       if (!holdsPending) continue;
       if (b.maxSeq_ > newest) newest = b.maxSeq_;
       if (b.minSeq_ > this.acked_) {
-        count += b.events;
+        count += b.events_;
       } else {
-        this.scanRecords_(this.readBlock_(b.index), (r) => {
+        this.scanRecords_(this.readBlock_(b.index_), (r) => {
           if (r.event && r.event.seq > this.acked_) count++;
         });
       }
@@ -401,7 +409,7 @@ export class EventLog {
     const out: StoredEvent[] = [];
     const order = this.validBlocksByGen_();
     for (let i = 0; i < order.length; i++) {
-      this.scanRecords_(this.readBlock_(order[i].index), (r) => {
+      this.scanRecords_(this.readBlock_(order[i].index_), (r) => {
         if (r.event) out.push(r.event);
       });
     }
@@ -434,21 +442,21 @@ export class EventLog {
   }
 
   private blockByGen_(gen: number): BlockInfo | undefined {
-    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state === 'valid' && this.blocks_[i].gen === gen) return this.blocks_[i];
+    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state_ === BlockState.Valid && this.blocks_[i].gen_ === gen) return this.blocks_[i];
     return undefined;
   }
 
   private validBlocksByGen_(): BlockInfo[] {
     const out: BlockInfo[] = [];
-    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state === 'valid') out.push(this.blocks_[i]);
-    out.sort((a, b) => a.gen - b.gen);
+    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state_ === BlockState.Valid) out.push(this.blocks_[i]);
+    out.sort((a, b) => a.gen_ - b.gen_);
     return out;
   }
 
   private noteEvent_(info: BlockInfo, seq: number): void {
-    if (info.events === 0 || seq < info.minSeq_) info.minSeq_ = seq;
-    if (info.events === 0 || seq > info.maxSeq_) info.maxSeq_ = seq;
-    info.events++;
+    if (info.events_ === 0 || seq < info.minSeq_) info.minSeq_ = seq;
+    if (info.events_ === 0 || seq > info.maxSeq_) info.maxSeq_ = seq;
+    info.events_++;
   }
 
   /** Walk the records of one block; returns the first offset after which the block is erased. */
@@ -563,7 +571,7 @@ export class EventLog {
   private writeEvent_(e: StoredEvent, copied: boolean): void {
     const bytes = this.encodeEvent_(e, copied);
     const head = this.headWithRoom_(bytes.length);
-    this.flash_.write((this.first_ + head.index) * this.blockSize_ + head.writeOffset_, bytes);
+    this.flash_.write((this.first_ + head.index_) * this.blockSize_ + head.writeOffset_, bytes);
     head.writeOffset_ += bytes.length;
     this.noteEvent_(head, e.seq);
     this.touch_();
@@ -572,7 +580,7 @@ export class EventLog {
   private writeState_(retireGen: number, level: number): void {
     const bytes = this.encodeState_(retireGen, level);
     const head = this.headWithRoom_(bytes.length);
-    this.flash_.write((this.first_ + head.index) * this.blockSize_ + head.writeOffset_, bytes);
+    this.flash_.write((this.first_ + head.index_) * this.blockSize_ + head.writeOffset_, bytes);
     head.writeOffset_ += bytes.length;
     this.touch_();
   }
@@ -590,12 +598,12 @@ export class EventLog {
 
   /** A block that can be (erased and) used as the next head, preferring the ring order after the head. */
   private findFree_(exclude: BlockInfo | undefined): BlockInfo | undefined {
-    const start = this.head_ ? this.head_.index + 1 : 0;
+    const start = this.head_ ? this.head_.index_ + 1 : 0;
     for (let k = 0; k < this.count_; k++) {
       const b = this.blocks_[(start + k) % this.count_];
       if (b === this.head_ || b === exclude) continue;
-      if (b.state !== 'valid') return b;
-      if (b.events === 0 || b.maxSeq_ <= this.acked_) {
+      if (b.state_ !== BlockState.Valid) return b;
+      if (b.events_ === 0 || b.maxSeq_ <= this.acked_) {
         // fully acknowledged, but it may hold the only copy of a newer counter only if it is the head
         return b;
       }
@@ -604,7 +612,7 @@ export class EventLog {
   }
 
   private openHead_(b: BlockInfo): void {
-    this.flash_.eraseBlock(this.first_ + b.index);
+    this.flash_.eraseBlock(this.first_ + b.index_);
     this.maxGen_++;
     const buf = new Uint8Array(LOG_HEADER_SIZE);
     buf.fill(0xff);
@@ -616,12 +624,12 @@ export class EventLog {
     dv.setUint32(16, this.dropped_, true);
     dv.setUint16(20, this.bootCounter_, true);
     dv.setUint32(28, crc32(buf, 0, 28), true);
-    b.state = 'garbage'; // until the header is down
-    this.flash_.write((this.first_ + b.index) * this.blockSize_, buf);
-    b.state = 'valid';
-    b.gen = this.maxGen_;
+    b.state_ = BlockState.Garbage; // until the header is down
+    this.flash_.write((this.first_ + b.index_) * this.blockSize_, buf);
+    b.state_ = BlockState.Valid;
+    b.gen_ = this.maxGen_;
     b.writeOffset_ = LOG_HEADER_SIZE;
-    b.events = 0;
+    b.events_ = 0;
     b.minSeq_ = 0;
     b.maxSeq_ = 0;
     this.head_ = b;
@@ -638,11 +646,11 @@ export class EventLog {
     let oldest: BlockInfo | undefined;
     for (let i = 0; i < this.blocks_.length; i++) {
       const b = this.blocks_[i];
-      if (b.state !== 'valid' || b === this.head_) continue;
-      if (!oldest || b.gen < oldest.gen) oldest = b;
+      if (b.state_ !== BlockState.Valid || b === this.head_) continue;
+      if (!oldest || b.gen_ < oldest.gen_) oldest = b;
       let ackedBytes = LOG_HEADER_SIZE;
       let diagBytes = 0;
-      this.scanRecords_(this.readBlock_(b.index), (r) => {
+      this.scanRecords_(this.readBlock_(b.index_), (r) => {
         if (!r.event || r.event.seq <= this.acked_) ackedBytes += r.size;
         else if (!isTherapy(r.event.kind)) diagBytes += r.size;
       });
@@ -670,23 +678,23 @@ export class EventLog {
 
   private compact_(victim: BlockInfo, level: number): void {
     let droppedHere = 0;
-    this.scanRecords_(this.readBlock_(victim.index), (r) => {
+    this.scanRecords_(this.readBlock_(victim.index_), (r) => {
       if (r.event && r.event.seq > this.acked_ && !this.keeps_(level, r.event)) droppedHere++;
     });
     // the state record names the victim first, so a cut during the copy is finished by recovery
     this.dropped_ += droppedHere;
-    this.writeState_(victim.gen, level);
+    this.writeState_(victim.gen_, level);
     this.finishCompaction_(victim, level);
   }
 
   private finishCompaction_(victim: BlockInfo, level: number): void {
     const head = this.head_ as BlockInfo;
     const present: number[] = [];
-    this.scanRecords_(this.readBlock_(head.index), (r) => {
+    this.scanRecords_(this.readBlock_(head.index_), (r) => {
       if (r.event) present.push(r.event.seq);
     });
     const keepers: StoredEvent[] = [];
-    this.scanRecords_(this.readBlock_(victim.index), (r) => {
+    this.scanRecords_(this.readBlock_(victim.index_), (r) => {
       if (r.event && this.keeps_(level, r.event) && present.indexOf(r.event.seq) < 0) keepers.push(r.event);
     });
     let lost = 0;
@@ -696,14 +704,14 @@ export class EventLog {
         lost++; // cannot happen with the reclaim threshold; if it ever does, it is counted, not silent
         continue;
       }
-      this.flash_.write((this.first_ + head.index) * this.blockSize_ + head.writeOffset_, bytes);
+      this.flash_.write((this.first_ + head.index_) * this.blockSize_ + head.writeOffset_, bytes);
       head.writeOffset_ += bytes.length;
       this.noteEvent_(head, keepers[i].seq);
     }
     if (lost > 0) this.dropped_ += lost;
-    this.flash_.eraseBlock(this.first_ + victim.index);
-    victim.state = 'erased';
-    victim.events = 0;
+    this.flash_.eraseBlock(this.first_ + victim.index_);
+    victim.state_ = BlockState.Erased;
+    victim.events_ = 0;
     victim.writeOffset_ = 0;
     this.touch_();
   }

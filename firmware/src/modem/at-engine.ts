@@ -58,18 +58,19 @@ export interface AtEngineOptions {
   maxRecvBytes?: number;
 }
 
+/** A queued command (module-internal: trailing `_` names are shortened by the build). */
 interface Pending {
-  cmd: AtCommand<any, any>;
-  args: unknown;
-  done: (r: AtResult<any>) => void;
-  text: string;
+  cmd_: AtCommand<any, any>;
+  args_: unknown;
+  done_: (r: AtResult<any>) => void;
+  text_: string;
 }
 
 interface InFlight extends Pending {
-  phase: 'prompt' | 'final' | 'urc';
-  lines: string[];
+  phase_: 'prompt' | 'final' | 'urc';
+  lines_: string[];
   urcLine_?: string;
-  timer?: TimerHandle;
+  timer_?: TimerHandle;
 }
 
 const CR = 13;
@@ -138,7 +139,7 @@ export class AtEngine {
       done({ ok: false, error: { kind: 'parse', command: cmd.name, detail: (e as Error).message } });
       return;
     }
-    this.queue_.push({ cmd, args, done, text });
+    this.queue_.push({ cmd_: cmd, args_: args, done_: done, text_: text });
     if (this.inflight_ === undefined) this.startNext_();
   }
 
@@ -152,7 +153,7 @@ export class AtEngine {
     }
     while (this.queue_.length > 0) victims.push(this.queue_.shift() as Pending);
     this.len_ = 0;
-    for (let i = 0; i < victims.length; i++) victims[i].done({ ok: false, error: { kind: 'aborted', command: victims[i].cmd.name } });
+    for (let i = 0; i < victims.length; i++) victims[i].done_({ ok: false, error: { kind: 'aborted', command: victims[i].cmd_.name } });
   }
 
   /** Bytes from the UART. Public so ports that deliver data another way can push it. */
@@ -192,7 +193,7 @@ export class AtEngine {
       if (this.len_ === 0) return;
 
       const f = this.inflight_;
-      if (f !== undefined && f.phase === 'prompt' && this.buf_[0] === PROMPT) {
+      if (f !== undefined && f.phase_ === 'prompt' && this.buf_[0] === PROMPT) {
         this.consume_(1);
         this.writePayload_(f);
         continue;
@@ -261,28 +262,28 @@ export class AtEngine {
   private handleLine_(line: string): void {
     const f = this.inflight_;
     if (f !== undefined) {
-      if (line === f.text) return; // echo before ATE0
-      if (f.phase !== 'urc') {
+      if (line === f.text_) return; // echo before ATE0
+      if (f.phase_ !== 'urc') {
         if (line === 'OK') return this.onOk_(f);
-        if (line === 'ERROR') return this.fail_(f, { kind: 'error', command: f.cmd.name });
+        if (line === 'ERROR') return this.fail_(f, { kind: 'error', command: f.cmd_.name });
         if (line.startsWith('+CME ERROR:') || line.startsWith('+CMS ERROR:')) {
           const rest = line.slice(11).trim();
           const code = /^\d+$/.test(rest) ? Number(rest) : -1;
-          return this.fail_(f, code >= 0 ? { kind: 'cme', command: f.cmd.name, code } : { kind: 'cme', command: f.cmd.name, code, text: rest });
+          return this.fail_(f, code >= 0 ? { kind: 'cme', command: f.cmd_.name, code } : { kind: 'cme', command: f.cmd_.name, code, text: rest });
         }
       }
-      const urc = f.cmd.urc;
-      if (urc !== undefined && f.urcLine_ === undefined && matchesAny(line, urc.prefixes) && (urc.match === undefined || urc.match(line, f.args))) {
-        if (urc.final !== undefined && !urc.final(line, f.args)) {
-          f.lines.push(line);
+      const urc = f.cmd_.urc;
+      if (urc !== undefined && f.urcLine_ === undefined && matchesAny(line, urc.prefixes) && (urc.match === undefined || urc.match(line, f.args_))) {
+        if (urc.final !== undefined && !urc.final(line, f.args_)) {
+          f.lines_.push(line);
           return;
         }
         f.urcLine_ = line;
-        if (f.phase === 'urc') this.complete_(f);
+        if (f.phase_ === 'urc') this.complete_(f);
         return; // arrived before OK: completes on OK
       }
-      if (f.phase !== 'urc' && f.cmd.prefix !== undefined && line.startsWith(f.cmd.prefix)) {
-        f.lines.push(line);
+      if (f.phase_ !== 'urc' && f.cmd_.prefix !== undefined && line.startsWith(f.cmd_.prefix)) {
+        f.lines_.push(line);
         return;
       }
     }
@@ -293,8 +294,8 @@ export class AtEngine {
         return;
       }
     }
-    if (f !== undefined && f.phase !== 'urc' && f.cmd.bareLines === true) {
-      f.lines.push(line);
+    if (f !== undefined && f.phase_ !== 'urc' && f.cmd_.bareLines === true) {
+      f.lines_.push(line);
       return;
     }
     this.stats.unknownLines++;
@@ -302,22 +303,22 @@ export class AtEngine {
   }
 
   private onOk_(f: InFlight): void {
-    if (f.phase === 'prompt') {
+    if (f.phase_ === 'prompt') {
       // OK without a prompt: the modem did not take the payload.
-      return this.fail_(f, { kind: 'error', command: f.cmd.name });
+      return this.fail_(f, { kind: 'error', command: f.cmd_.name });
     }
-    if (f.cmd.urc !== undefined && f.urcLine_ === undefined) {
-      f.phase = 'urc';
-      this.arm_(f, f.cmd.urc.timeoutMs);
+    if (f.cmd_.urc !== undefined && f.urcLine_ === undefined) {
+      f.phase_ = 'urc';
+      this.arm_(f, f.cmd_.urc.timeoutMs);
       return;
     }
     this.complete_(f);
   }
 
   private writePayload_(f: InFlight): void {
-    const payload = f.cmd.payload ? f.cmd.payload(f.args) : new Uint8Array(0);
-    f.phase = 'final';
-    this.arm_(f, f.cmd.timeoutMs);
+    const payload = f.cmd_.payload ? f.cmd_.payload(f.args_) : new Uint8Array(0);
+    f.phase_ = 'final';
+    this.arm_(f, f.cmd_.timeoutMs);
     this.stats.bytesWritten += payload.length;
     this.serial_.write(payload);
   }
@@ -326,16 +327,16 @@ export class AtEngine {
     this.clearTimer_(f);
     this.inflight_ = undefined;
     this.stats.consecutiveTimeouts = 0;
-    const lines = f.urcLine_ !== undefined ? f.lines.concat([f.urcLine_]) : f.lines;
+    const lines = f.urcLine_ !== undefined ? f.lines_.concat([f.urcLine_]) : f.lines_;
     let result: AtResult<unknown>;
     try {
-      result = { ok: true, value: f.cmd.parse(lines, f.args) };
+      result = { ok: true, value: f.cmd_.parse(lines, f.args_) };
     } catch (e) {
       if (!(e instanceof AtParseError)) throw e;
       this.log_(`at: ${e.message}`);
-      result = { ok: false, error: { kind: 'parse', command: f.cmd.name, detail: e.detail } };
+      result = { ok: false, error: { kind: 'parse', command: f.cmd_.name, detail: e.detail } };
     }
-    f.done(result);
+    f.done_(result);
     this.startNext_();
   }
 
@@ -349,8 +350,8 @@ export class AtEngine {
       this.stats.consecutiveTimeouts = 0;
       this.stats.errors++;
     }
-    this.log_(`at: ${f.cmd.name} failed: ${error.kind}${error.kind === 'cme' ? ' ' + error.code : ''}`);
-    f.done({ ok: false, error });
+    this.log_(`at: ${f.cmd_.name} failed: ${error.kind}${error.kind === 'cme' ? ' ' + error.code : ''}`);
+    f.done_({ ok: false, error });
     this.startNext_();
   }
 
@@ -358,26 +359,26 @@ export class AtEngine {
     if (this.inflight_ !== undefined) return;
     const next = this.queue_.shift();
     if (next === undefined) return;
-    const f: InFlight = { ...next, phase: next.cmd.payload ? 'prompt' : 'final', lines: [] };
+    const f: InFlight = { ...next, phase_: next.cmd_.payload ? 'prompt' : 'final', lines_: [] };
     this.inflight_ = f;
-    this.arm_(f, f.cmd.timeoutMs);
+    this.arm_(f, f.cmd_.timeoutMs);
     this.stats.commands++;
-    this.serial_.write(latin1ToBytes(f.text + '\r'));
+    this.serial_.write(latin1ToBytes(f.text_ + '\r'));
   }
 
   private arm_(f: InFlight, ms: number): void {
     this.clearTimer_(f);
-    const phase = f.phase;
-    f.timer = this.timers_.setTimeout(() => {
-      f.timer = undefined;
-      if (this.inflight_ === f) this.fail_(f, { kind: 'timeout', command: f.cmd.name, phase });
+    const phase = f.phase_;
+    f.timer_ = this.timers_.setTimeout(() => {
+      f.timer_ = undefined;
+      if (this.inflight_ === f) this.fail_(f, { kind: 'timeout', command: f.cmd_.name, phase });
     }, ms);
   }
 
   private clearTimer_(f: InFlight): void {
-    if (f.timer !== undefined) {
-      this.timers_.clear(f.timer);
-      f.timer = undefined;
+    if (f.timer_ !== undefined) {
+      this.timers_.clear(f.timer_);
+      f.timer_ = undefined;
     }
   }
 }

@@ -219,7 +219,7 @@ export class ConnectionSupervisor {
   }
 
   get downTopicSubscribed(): boolean {
-    return this.state === 'mqtt_connected';
+    return this.current_ === 'mqtt_connected';
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ export class ConnectionSupervisor {
 
   /** Bring the link to mqtt_connected. `done(undefined)` on success, `done(reason)` on failure. */
   connect(done: (error?: string) => void): void {
-    if (this.state === 'mqtt_connected') {
+    if (this.current_ === 'mqtt_connected') {
       done();
       return;
     }
@@ -247,7 +247,7 @@ export class ConnectionSupervisor {
 
   /** Publish with QoS 1 on the open session. */
   publish(topic: string, payload: Uint8Array, done: (r: PublishOutcome) => void): void {
-    if (this.state !== 'mqtt_connected') {
+    if (this.current_ !== 'mqtt_connected') {
       done({ ok: false, retransmissions: 0, reason: 'not_connected' });
       return;
     }
@@ -263,7 +263,7 @@ export class ConnectionSupervisor {
       if (r.ok || r.error.kind !== 'aborted') this.counters.publishFail++;
       const reason = r.ok ? `publish_result_${r.value.result}` : `publish_${r.error.kind}`;
       // A failed publish means the session is suspect: close it and open again next time (ref §13, yaroc).
-      if (gen === this.gen_ && this.state === 'mqtt_connected') {
+      if (gen === this.gen_ && this.current_ === 'mqtt_connected') {
         this.state = 'pdp_up';
         this.resume_ = Stage.CloseOpen;
         if (!r.ok && r.error.kind === 'timeout' && this.engine_.stats.consecutiveTimeouts >= this.o_.silentTimeouts) this.resume_ = Stage.PowerOn;
@@ -282,11 +282,11 @@ export class ConnectionSupervisor {
       if (gen !== this.gen_) return;
       done();
     };
-    if (this.state === 'off' || this.state === 'psm') {
+    if (this.current_ === 'off' || this.current_ === 'psm') {
       finish();
       return;
     }
-    const wasMqtt = this.state === 'mqtt_connected' || this.state === 'mqtt_open';
+    const wasMqtt = this.current_ === 'mqtt_connected' || this.current_ === 'mqtt_open';
     this.state = 'disconnecting';
     const afterDisc = (): void => {
       if (gen !== this.gen_) return;
@@ -666,8 +666,8 @@ export class ConnectionSupervisor {
     this.clearTimers_();
     this.regWaiter_ = undefined;
     this.readyWaiter_ = undefined;
-    if (this.state === 'off') this.resume_ = Stage.PowerOn;
-    else if (this.state === 'psm') this.resume_ = Stage.Wake;
+    if (this.current_ === 'off') this.resume_ = Stage.PowerOn;
+    else if (this.current_ === 'psm') this.resume_ = Stage.Wake;
     else {
       this.state = 'failed';
       this.resume_ = resume;
@@ -720,7 +720,7 @@ export class ConnectionSupervisor {
       this.registered_ = false;
       done();
     };
-    if (this.state === 'off') return off();
+    if (this.current_ === 'off') return off();
     this.engine_.run(qpowd, undefined, (r) => {
       if (gen !== this.gen_) return;
       if (!r.ok) this.ports_.modemPower.pulsePowerKey(650);
@@ -746,7 +746,7 @@ export class ConnectionSupervisor {
 
   private onReady_(): void {
     if (this.readyWaiter_) this.readyWaiter_();
-    else if (this.state !== 'off' && this.state !== 'powering_up') {
+    else if (this.current_ !== 'off' && this.current_ !== 'powering_up') {
       // The modem rebooted by itself: everything it held is gone.
       this.log_('supervisor: unexpected RDY, modem rebooted');
       this.linkDown_('modem_reboot', Stage.Init);
@@ -784,7 +784,7 @@ export class ConnectionSupervisor {
     }
     if (s.client !== this.o_.client) return;
     this.counters.mqttStat[s.err] = (this.counters.mqttStat[s.err] ?? 0) + 1;
-    if (s.err === 5 && (this.expectDisconnect_ || this.state === 'disconnecting')) return;
+    if (s.err === 5 && (this.expectDisconnect_ || this.current_ === 'disconnecting')) return;
     if (s.err === 3 || s.err === 4) this.counters.mqttConnFailures++;
     const rec = qmtstatRecovery(s.err);
     if (rec.backoff) this.backoffHint = true;
@@ -807,7 +807,7 @@ export class ConnectionSupervisor {
       this.psmWaiter_();
       return;
     }
-    if (this.state !== 'psm' && this.state !== 'off') {
+    if (this.current_ !== 'psm' && this.current_ !== 'off') {
       this.log_('supervisor: modem entered PSM unexpectedly');
       this.linkDown_('psm', Stage.Wake);
       this.enterPsm_();
@@ -815,7 +815,7 @@ export class ConnectionSupervisor {
   }
 
   private onPoweredDown_(): void {
-    if (this.state === 'disconnecting' || this.state === 'off') return;
+    if (this.current_ === 'disconnecting' || this.current_ === 'off') return;
     this.linkDown_('powered_down', Stage.PowerOn);
     this.radioOff_();
     this.state = 'off';
@@ -823,8 +823,8 @@ export class ConnectionSupervisor {
 
   /** The link changed under us. Connected: tell the session. Mid-attempt: the attempt fails fast. */
   private linkDown_(cause: string, resume: Stage): void {
-    const wasConnected = this.state === 'mqtt_connected' || this.state === 'mqtt_open';
-    if (this.state === 'disconnecting' || this.state === 'off' || this.state === 'psm') return;
+    const wasConnected = this.current_ === 'mqtt_connected' || this.current_ === 'mqtt_open';
+    if (this.current_ === 'disconnecting' || this.current_ === 'off' || this.current_ === 'psm') return;
     // Idle after a failed attempt: never skip work the failed attempt still has to redo.
     this.resume_ = wasConnected || this.attemptDone_ !== undefined ? resume : earlier(this.resume_, resume);
     if (wasConnected) {
@@ -865,7 +865,7 @@ export class ConnectionSupervisor {
       if (r.ok) return ok(r.value);
       if (this.handleSilent_(gen, r.error)) return;
       if (onFail) return onFail(r.error);
-      this.fail_(`${c.name}_${failureText(r.error)}`, stageFor(this.state));
+      this.fail_(`${c.name}_${failureText(r.error)}`, stageFor(this.current_));
     });
   }
 

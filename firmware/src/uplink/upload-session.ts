@@ -75,11 +75,19 @@ export interface SessionResult {
   backoffHint: boolean;
 }
 
-type Step = 'connect' | 'hello' | 'batches' | 'heartbeat' | 'config' | 'sleep';
+/** Session steps in order (a const enum: the build inlines small numbers). */
+const enum Step {
+  Connect,
+  Hello,
+  Batches,
+  Heartbeat,
+  Config,
+  Sleep,
+}
 
 export class UploadSession {
   private epoch_ = 0;
-  private step_: Step = 'connect';
+  private step_: Step = Step.Connect;
   private reconnects_ = 0;
   private batchesSent_ = 0;
   private finished_ = false;
@@ -147,7 +155,7 @@ export class UploadSession {
 
   /** The MQTT session went away under us. */
   linkLost(): void {
-    if (this.finished_ || this.step_ === 'sleep') return;
+    if (this.finished_ || this.step_ === Step.Sleep) return;
     this.epoch_++;
     this.clearWait_();
     this.ackWaiter_ = undefined;
@@ -157,16 +165,16 @@ export class UploadSession {
       return;
     }
     this.reconnects_++;
-    const resume: Step = this.step_ === 'hello' || this.step_ === 'connect' ? this.step_ : 'batches';
-    this.step_ = 'connect';
+    const resume: Step = this.step_ === Step.Hello || this.step_ === Step.Connect ? this.step_ : Step.Batches;
+    this.step_ = Step.Connect;
     this.connect_(resume);
   }
 
   // ---------------------------------------------------------------------------------------------------
 
-  private connect_(resume: Step = 'hello'): void {
+  private connect_(resume: Step = Step.Hello): void {
     const e = this.epoch_;
-    this.step_ = 'connect';
+    this.step_ = Step.Connect;
     this.link_.connect((err) => {
       if (e !== this.epoch_) return;
       if (err !== undefined) return this.end_(false, err);
@@ -177,19 +185,19 @@ export class UploadSession {
   private go_(step: Step): void {
     this.step_ = step;
     switch (step) {
-      case 'hello':
-        if (!this.needHello_ || this.result_.helloSent) return this.go_('batches');
+      case Step.Hello:
+        if (!this.needHello_ || this.result_.helloSent) return this.go_(Step.Batches);
         return this.send_(this.env_.hello(this.link_.identity), () => {
           this.result_.helloSent = true;
-          this.go_('batches');
+          this.go_(Step.Batches);
         });
-      case 'batches':
+      case Step.Batches:
         return this.sendBatch_();
-      case 'heartbeat':
+      case Step.Heartbeat:
         return this.sendHeartbeat_();
-      case 'config':
+      case Step.Config:
         return this.awaitConfig_();
-      case 'sleep':
+      case Step.Sleep:
         return this.end_(true);
       default:
         return this.connect_();
@@ -235,7 +243,7 @@ export class UploadSession {
       this.waitAck_(empty ? this.o_.emptyAckWaitMs : this.o_.ackTimeoutMs, (ackSeq) => {
         if (e !== this.epoch_) return;
         if (ackSeq === undefined) {
-          if (empty) return this.go_('heartbeat');
+          if (empty) return this.go_(Step.Heartbeat);
           this.env_.counters.ackTimeouts++;
           return this.end_(false, 'ack_timeout');
         }
@@ -243,7 +251,7 @@ export class UploadSession {
         const progressed = ackSeq >= lastSeq;
         if (more && progressed && this.batchesSent_ < this.o_.maxBatches) return this.sendBatch_();
         this.result_.morePending = more && progressed;
-        this.go_('heartbeat');
+        this.go_(Step.Heartbeat);
       });
     });
   }
@@ -276,20 +284,20 @@ export class UploadSession {
           this.heartbeatAgain_ = false;
           return this.sendHeartbeat_();
         }
-        this.go_('config');
+        this.go_(Step.Config);
       });
     });
   }
 
   private awaitConfig_(): void {
     const want = this.wantConfigVersion_;
-    if (want === undefined || want === this.env_.configVersion()) return this.go_('sleep');
+    if (want === undefined || want === this.env_.configVersion()) return this.go_(Step.Sleep);
     const e = this.epoch_;
     const fin = (): void => {
       if (e !== this.epoch_) return;
       this.configWaiter_ = undefined;
       this.clearWait_();
-      this.go_('sleep');
+      this.go_(Step.Sleep);
     };
     this.configWaiter_ = fin;
     this.waitTimer_ = this.env_.timers.setTimeout(fin, this.o_.configWaitMs);
@@ -320,7 +328,7 @@ export class UploadSession {
         break;
       case CommandCode.HeartbeatNow:
         // Before the heartbeat step nothing to do: this session's heartbeat is still to come.
-        if (this.step_ === 'heartbeat') this.heartbeatAgain_ = true;
+        if (this.step_ === Step.Heartbeat) this.heartbeatAgain_ = true;
         else if (this.result_.heartbeatSent) this.result_.again = true;
         break;
       case CommandCode.UploadNow:
@@ -384,7 +392,7 @@ export class UploadSession {
     this.clearWait_();
     this.ackWaiter_ = undefined;
     this.configWaiter_ = undefined;
-    this.step_ = 'sleep';
+    this.step_ = Step.Sleep;
     this.result_.backoffHint = this.link_.backoffHint;
     this.link_.sleep(() => this.finish_(ok, reason));
   }

@@ -1,0 +1,154 @@
+/**
+ * End to end, as a new user follows the README: a clean copy of the repository (the files git tracks plus the
+ * untracked ones it does not ignore, since the lead commits late), `npm ci`, `npm start` with no services
+ * configured (embedded broker and PGlite), wait for the demo fleet, read the printed clinic token, ask the API
+ * for patients' billing periods, and check them against the simulator's own record of what the patients did
+ * (data/demo/record.json), computed here independently. Then Ctrl-C (SIGINT) and a clean exit.
+ *
+ * PORT=0 and EMBEDDED_MQTT_PORT=0 so nothing clashes with services on this machine; the URL is read from
+ * the output, as a user reads it from the terminal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DAY = 86_400_000;
+
+interface RecordCap {
+  serial: string;
+  profile: string;
+  timeZone: string;
+  bodySystem: string;
+  patients: { reference: string; fromUnixMs: number; toUnixMs: number | null }[];
+  openings: { atUnixMs: number }[];
+  presses: { atUnixMs: number }[];
+}
+
+const localDate = (zone: string, ms: number) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+
+const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+
+/** Monitored days of the patient's first 30-day period, from the record alone. */
+function expectedFirstPeriod(cap: RecordCap): { startDate: string; endDate: string; days: number } {
+  const patient = cap.patients[0]!;
+  const startDate = localDate(cap.timeZone, patient.fromUnixMs);
+  const endDate = addDays(startDate, 29);
+  const dates = new Set<string>();
+  for (const at of [...cap.openings.map((o) => o.atUnixMs), ...cap.presses.map((p) => p.atUnixMs)]) {
+    if (at < patient.fromUnixMs || (patient.toUnixMs !== null && at >= patient.toUnixMs)) continue;
+    const date = localDate(cap.timeZone, at);
+    if (date >= startDate && date <= endDate) dates.add(date);
+  }
+  return { startDate, endDate, days: dates.size };
+}
+
+function tierCode(bodySystem: string, days: number): string | null {
+  const high: Record<string, string> = { respiratory: '98976', musculoskeletal: '98977', cbt: '98978' };
+  const low: Record<string, string> = { respiratory: '98984', musculoskeletal: '98985', cbt: '98986' };
+  if (days >= 16) return high[bodySystem]!;
+  if (days >= 2) return low[bodySystem]!;
+  return null;
+}
+
+describe('npm ci && npm start, as the README says', () => {
+  let work: string;
+  let child: ChildProcess | undefined;
+  let stdout = '';
+  let stderr = '';
+  let exited: Promise<number | null>;
+
+  const waitFor = async (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = stdout.match(pattern);
+      if (match) return match;
+      if (child?.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`no ${pattern} in the output of npm start (exit ${child?.exitCode}).\nstdout:\n${stdout}\nstderr (tail):\n${stderr.slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'pillcap-e2e-'));
+    // A clean clone of the working tree: tracked files plus untracked ones git does not ignore (no node_modules,
+    // no data/, no build output).
+    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const file of files) {
+      const from = join(REPO, file);
+      if (!existsSync(from) || !statSync(from).isFile()) continue; // deleted in the working tree
+      mkdirSync(dirname(join(work, file)), { recursive: true });
+      copyFileSync(from, join(work, file));
+    }
+    execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: work, stdio: 'pipe', timeout: 180_000 });
+  }, 200_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs the demo fleet, bills it as the record says, and stops cleanly on Ctrl-C', { timeout: 280_000 }, async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', EMBEDDED_MQTT_PORT: '0' };
+    // Embedded defaults, as on a laptop with nothing installed.
+    for (const name of ['DATABASE_URL', 'MQTT_URL', 'PILLCAP_DATA_DIR', 'NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID']) delete env[name];
+    child = spawn('npm', ['start'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    exited = new Promise((resolveExit) => child!.once('exit', (code) => resolveExit(code)));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+    const api = (await waitFor(/^\s+API\s+(http:\/\/\S+\/v1)/m, 60_000))[1]!;
+    const clinicToken = (await waitFor(/^\s+clinic\s+(pct_[A-Za-z0-9_-]{43})$/m, 60_000))[1]!;
+    await waitFor(/^demo: finished at day 45 of 45/m, 220_000);
+    await waitFor(/^ready: /m, 30_000);
+
+    expect(stdout).toMatch(/database\s+embedded PGlite/);
+    expect(stdout).toMatch(/MQTT broker\s+mqtt:\/\/127\.0\.0\.1:\d+ \(embedded\)/);
+    const tokensFile = join(work, 'data', 'demo-tokens.txt');
+    expect(statSync(tokensFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(tokensFile, 'utf8')).toContain(clinicToken);
+
+    const record = JSON.parse(readFileSync(join(work, 'data', 'demo', 'record.json'), 'utf8')) as { throughDay: number; caps: RecordCap[] };
+    expect(record.throughDay).toBe(45);
+    const get = async (path: string) => {
+      const response = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${clinicToken}` } });
+      expect(response.status).toBe(200);
+      return response.json() as Promise<Record<string, unknown>>;
+    };
+    const patients = (await get('/patients')).patients as { id: string; reference: string }[];
+
+    // An adherent patient (16-30 tier), a low-adherence one (2-15 tier) and one who never uses the cap (no code).
+    const checked = ['adherent', 'low-adherence', 'unused'].map((profile) => record.caps.find((c) => c.profile === profile)!);
+    for (const cap of checked) {
+      const expected = expectedFirstPeriod(cap);
+      const patient = patients.find((p) => p.reference === cap.patients[0]!.reference);
+      expect(patient, cap.patients[0]!.reference).toBeDefined();
+      const billing = (await get(`/patients/${patient!.id}/billing-periods`)) as { periods: { index: number; startDate: string; endDate: string; status: string; monitoredDays: number; supplyCode: string | null }[] };
+      const first = billing.periods.find((p) => p.index === 0)!;
+      expect({ profile: cap.profile, ...first }).toMatchObject({
+        profile: cap.profile,
+        startDate: expected.startDate,
+        endDate: expected.endDate,
+        status: 'closed',
+        monitoredDays: expected.days,
+        supplyCode: tierCode(cap.bodySystem, expected.days),
+      });
+    }
+    // The three patients really land in the three tiers (the demo's mix is what the dashboard shows).
+    expect(checked.map((cap) => tierCode(cap.bodySystem, expectedFirstPeriod(cap).days)?.slice(0, 4) ?? null)).toEqual(['9897', '9898', null]);
+
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    expect(code, `stdout:\n${stdout}\nstderr (tail):\n${stderr.slice(-2000)}`).toBe(0);
+    expect(stdout).toMatch(/^stopped cleanly$/m);
+  });
+});
