@@ -6,9 +6,10 @@
  * Both target ES2022 (class fields stay native instead of a helper call per field), which Moddable XS and
  * QuickJS run. Each is also minified in memory to report its size.
  *
- * Size (issue 3: device bundle at most 64 KiB minified): members named with a trailing underscore are private
- * to their class by convention (`private gen_`), so the build shortens those names (esbuild `mangleProps`);
- * nothing outside the bundle (host, storage, wire, console JSON) ever sees such a name.
+ * Size (issue 3: device bundle at most 64 KiB minified): a member named with a trailing underscore is private
+ * to its class or module by convention (`private gen_`, fields of a non-exported interface), so the build
+ * shortens those names (esbuild `mangleProps`); nothing outside the bundle (host objects, stored config,
+ * wire messages, console JSON) ever sees such a name. firmware/test/mangle-convention.test.ts guards it.
  *
  * The image hash is the first 16 bytes of SHA-256 over the bundle built with a zero placeholder, so it
  * identifies the code, not the hash itself; the build time is SOURCE_DATE_EPOCH when set (reproducible
@@ -27,7 +28,7 @@ export const DIST_DIR = join(FIRMWARE_DIR, 'dist');
 export const MODDABLE_BUNDLE = join(DIST_DIR, 'pillcap-moddable.js');
 export const SELFTEST_BUNDLE = join(DIST_DIR, 'pillcap-selftest.js');
 export const FIRMWARE_TARGET = 'es2022';
-/** Property names the bundles may shorten: the trailing-underscore convention for class-private members. */
+/** Property names the bundles may shorten: the trailing-underscore convention for class/module-private members. */
 export const MANGLED_PROPS = /^[A-Za-z][A-Za-z0-9]*_$/;
 const HASH_PLACEHOLDER = '0'.repeat(32);
 

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { FastifyInstance } from 'fastify';
@@ -116,7 +117,8 @@ export async function startSystem(options: StartSystemOptions): Promise<SystemHa
     const ingestor = new Ingestor({
       db,
       mqttUrl,
-      clientId: `pillcap-start-${process.pid}`,
+      // Stable across restarts: the ingestor's persistent session (clean: false) is resumed, not leaked.
+      clientId: env.INGEST_CLIENT_ID ?? `pillcap-start-${hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 40)}`,
       // Aedes has no shared subscriptions: one in-process ingestor subscribes plainly.
       sharedGroup: broker ? null : env.INGEST_SHARED_GROUP,
       now: () => clock.now(),

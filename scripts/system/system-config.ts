@@ -27,6 +27,7 @@ export const systemEnvSchema = databaseEnvSchema.extend({
   EMBEDDED_MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
+  INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _ . : -').optional(),
   INGEST_SHARED_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('pillcap-ingest'),
   DOWNLINK: z.enum(['mqtt', 'aws-iot']).default('mqtt'),
   AWS_IOT_ENDPOINT: urlWith(['https:', 'http:'], 'https://xxxx-ats.iot.eu-west-1.amazonaws.com').optional(),

@@ -19,8 +19,9 @@ import type { Power, Timers, Clock } from '../ports/ports.ts';
 export const HARDWARE_WATCHDOG_MS = 15 * 60000;
 export const FEED_INTERVAL_MS = 5 * 60000;
 
+/** A supervised task (module-internal: `_` names are shortened by the build). */
 interface Task {
-  name: string;
+  name_: string;
   maxSilenceMs_: number;
   lastKickMs_: number;
   nearMiss_: boolean;
@@ -54,13 +55,13 @@ export class Watchdog {
 
   /** Returns the task id (stored as the retained reason detail when it starves). */
   register(name: string, maxSilenceMs: number): number {
-    this.tasks_.push({ name, maxSilenceMs_: maxSilenceMs, lastKickMs_: this.clock_.monotonicMs(), nearMiss_: false });
+    this.tasks_.push({ name_: name, maxSilenceMs_: maxSilenceMs, lastKickMs_: this.clock_.monotonicMs(), nearMiss_: false });
     return this.tasks_.length;
   }
 
   kick(name: string): void {
     for (let i = 0; i < this.tasks_.length; i++) {
-      if (this.tasks_[i].name === name) {
+      if (this.tasks_[i].name_ === name) {
         this.tasks_[i].lastKickMs_ = this.clock_.monotonicMs();
         this.tasks_[i].nearMiss_ = false;
       }
@@ -74,7 +75,7 @@ export class Watchdog {
       const t = this.tasks_[i];
       const silent = now - t.lastKickMs_;
       if (silent > t.maxSilenceMs_) {
-        if (this.onStarved) this.onStarved(i + 1, t.name);
+        if (this.onStarved) this.onStarved(i + 1, t.name_);
         return; // do not feed: if the reset did not happen, the hardware watchdog will
       }
       if (silent > (t.maxSilenceMs_ * 3) / 4 && !t.nearMiss_) {

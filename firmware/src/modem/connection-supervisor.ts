@@ -875,18 +875,18 @@ export class ConnectionSupervisor {
       if (gen !== this.gen_) return;
       if (i >= steps.length) return done();
       const s = steps[i++];
-      this.engine_.run(s.cmd, s.args, (r) => {
+      this.engine_.run(s.cmd_, s.args_, (r) => {
         if (gen !== this.gen_) return;
         if (r.ok) {
-          if (s.put) s.put(r.value);
+          if (s.put_) s.put_(r.value);
           return next();
         }
         if (this.handleSilent_(gen, r.error)) return;
-        if (s.optional) {
-          this.log_(`supervisor: ${s.cmd.name} failed (${failureText(r.error)}), continuing`);
+        if (s.optional_) {
+          this.log_(`supervisor: ${s.cmd_.name} failed (${failureText(r.error)}), continuing`);
           return next();
         }
-        this.fail_(`${stage}_${s.cmd.name}_${failureText(r.error)}`, stage === 'mqtt_config' ? Stage.Pdp : Stage.Init);
+        this.fail_(`${stage}_${s.cmd_.name}_${failureText(r.error)}`, stage === 'mqtt_config' ? Stage.Pdp : Stage.Init);
       });
     };
     next();
@@ -911,19 +911,20 @@ export class ConnectionSupervisor {
   }
 }
 
+/** One command of a bring-up sequence (module-internal: `_` names are shortened by the build). */
 interface Step {
-  cmd: AtCommand<any, any>;
-  args: unknown;
-  optional?: boolean;
-  put?: (v: any) => void;
+  cmd_: AtCommand<any, any>;
+  args_: unknown;
+  optional_?: boolean;
+  put_?: (v: any) => void;
 }
 
 function step<A>(cmd: AtCommand<A, unknown>, args?: A): Step {
-  return { cmd, args };
+  return { cmd_: cmd, args_: args };
 }
 
 function optional<A, R>(cmd: AtCommand<A, R>, args: A, put?: (v: R) => void): Step {
-  return { cmd, args, optional: true, put };
+  return { cmd_: cmd, args_: args, optional_: true, put_: put };
 }
 
 /** The stage that redoes more work (lower in the bring-up order) wins. */

@@ -37,8 +37,9 @@ const MAX_SLEEP_S = 3600;
 /** Retained slots 8..15 hold, per reminder slot, the due time (Unix s) of its last finished occurrence. */
 export const RETAINED_REMINDER_BASE = 8;
 
+/** A due reminder slot (module-internal: `_` names are shortened by the build). */
 interface Active {
-  slot: number;
+  slot_: number;
   dueS_: number;
   nextChimeS_: number;
 }
@@ -97,7 +98,7 @@ export class Reminders {
   /** Slots currently due (for tests and the console). */
   dueSlots(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.active_.length; i++) out.push(this.active_[i].slot);
+    for (let i = 0; i < this.active_.length; i++) out.push(this.active_[i].slot_);
     return out;
   }
 
@@ -116,8 +117,8 @@ export class Reminders {
     const cleared = this.active_;
     this.active_ = [];
     for (let i = 0; i < cleared.length; i++) {
-      this.finish_(cleared[i].slot, cleared[i].dueS_);
-      this.ctx_.bus.publish({ type: 'REMINDER_CLEARED', slot: cleared[i].slot });
+      this.finish_(cleared[i].slot_, cleared[i].dueS_);
+      this.ctx_.bus.publish({ type: 'REMINDER_CLEARED', slot: cleared[i].slot_ });
     }
     this.evaluate();
   }
@@ -138,19 +139,19 @@ export class Reminders {
     const windowS = config.reminderWindowMin * 60;
     // drop actives whose slot vanished from a new config
     const kept: Active[] = [];
-    for (let i = 0; i < this.active_.length; i++) if (this.active_[i].slot < slots) kept.push(this.active_[i]);
+    for (let i = 0; i < this.active_.length; i++) if (this.active_[i].slot_ < slots) kept.push(this.active_[i]);
     this.active_ = kept;
     let wake = now + MAX_SLEEP_S;
     for (let slot = 0; slot < slots; slot++) {
       const minute = config.reminderMinutes[slot];
       const due = lastDueAtOrBefore(config, minute, now);
       let act: Active | undefined;
-      for (let i = 0; i < this.active_.length; i++) if (this.active_[i].slot === slot) act = this.active_[i];
+      for (let i = 0; i < this.active_.length; i++) if (this.active_[i].slot_ === slot) act = this.active_[i];
       if (!act && due > this.doneThrough_(slot) && now < due + windowS) {
         if (this.lastOpenUnixS_ >= due - EARLY_TAKE_S && this.lastOpenUnixS_ >= 0) {
           this.finish_(slot, due); // taken early or just now
         } else {
-          act = { slot, dueS_: due, nextChimeS_: due + graceS };
+          act = { slot_: slot, dueS_: due, nextChimeS_: due + graceS };
           this.active_.push(act);
           this.ctx_.diagnostics.remindersDue++;
           this.ctx_.record(EventKind.ReminderDue, [slot]);
