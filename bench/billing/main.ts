@@ -15,6 +15,7 @@ import { DEFAULT_BILLING_POLICY } from '../../cloud/src/billing/billing-policy.t
 import { buildMonitoredDays, type DayEventInput } from '../../cloud/src/billing/monitored-days.ts';
 import { computePatientBilling, type PatientEpisode } from '../../cloud/src/billing/patient-billing.ts';
 import { recomputePatients, recomputePeriodsInTx } from '../../cloud/src/billing/recompute-patient.ts';
+import type { Queryable } from '../../cloud/src/db/database.ts';
 import { createTestDatabase } from '../../cloud/test/helpers/test-database.ts';
 
 const ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London'];
@@ -123,42 +124,48 @@ export async function benchPure(count: number, batch = 1_000): Promise<void> {
   console.log(`  host load average: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs (wall time grows with contention)`);
 }
 
+/** Seeds `count` synthetic patients (90 days of openings, weekly symptoms, daily heartbeats) inside the database. */
+export async function seedBillingBench(db: Queryable, count: number): Promise<{ orgId: string }> {
+  const orgId = (await db.query<{ id: string }>(`INSERT INTO organisations (slug, name) VALUES ('bench-billing', 'Bench') RETURNING id`)).rows[0]!.id;
+  await db.query(
+    `INSERT INTO patients (org_id, reference, name, time_zone, body_system, monitoring_start, period_anchor, billing_practitioner)
+     SELECT $1, 'P' || lpad(g::text, 6, '0'), 'Patient ' || g, ($3::text[])[1 + g % 4], ($4::text[])[1 + g % 3], '2026-01-01', '2026-01-01', 'Dr Bench'
+       FROM generate_series(0, $2 - 1) g`,
+    [orgId, count, ZONES, SYSTEMS],
+  );
+  await db.query(`INSERT INTO devices (serial, org_id) SELECT 'BENCH-' || lpad(g::text, 6, '0'), $1 FROM generate_series(0, $2 - 1) g`, [orgId, count]);
+  await db.query(
+    `INSERT INTO device_assignments (device_id, patient_id, org_id, assigned_at)
+     SELECT d.id, p.id, $1, '2025-12-31T00:00:00Z' FROM patients p JOIN devices d ON d.serial = 'BENCH-' || substr(p.reference, 2) WHERE p.org_id = $1`,
+    [orgId],
+  );
+  const uplinkId = (await db.query<{ id: number }>(`INSERT INTO uplinks (received_at, topic, payload) VALUES (now(), 'bench', '\\x00') RETURNING id`)).rows[0]!.id;
+  await db.query(
+    `INSERT INTO events (device_id, seq, boot, uptime_s, kind, args, source, occurred_at, time_quality, patient_id, uplink_id, received_at)
+     SELECT a.device_id, day * 3 + k + 1, 1, day * 86400 + k, CASE WHEN k = 2 THEN 2 ELSE 1 END, '{1}',
+            CASE WHEN k = 2 THEN 'self_report' ELSE 'device' END,
+            '2026-01-01T12:00:00Z'::timestamptz + day * interval '1 day' + k * interval '11 hours' + (abs(hashtext(a.patient_id::text || day)) % 7200) * interval '1 second',
+            'device_clock', a.patient_id, $1, now()
+       FROM device_assignments a CROSS JOIN generate_series(0, ${DAYS - 1}) day CROSS JOIN generate_series(0, 2) k
+      WHERE a.org_id = $2 AND (k < 2 AND abs(hashtext(a.patient_id::text || day)) % 5 <> 0 OR k = 2 AND day % 7 = 3)`,
+    [uplinkId, orgId],
+  );
+  await db.query(
+    `INSERT INTO heartbeats (device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id)
+     SELECT a.device_id, 1, day * 86400 + 50000, '2026-01-01T04:00:00Z'::timestamptz + day * interval '1 day', now(), '{}', $1
+       FROM device_assignments a CROSS JOIN generate_series(0, ${DAYS - 1}) day WHERE a.org_id = $2`,
+    [uplinkId, orgId],
+  );
+  return { orgId };
+}
+
 export async function benchSql(): Promise<void> {
   const real = !!process.env.DATABASE_URL;
   const count = Number(process.env.BENCH_BILLING_SQL_PATIENTS ?? (real ? 10_000 : 1_000));
   const db = await createTestDatabase();
   try {
     const t0 = performance.now();
-    const orgId = (await db.query<{ id: string }>(`INSERT INTO organisations (slug, name) VALUES ('bench-billing', 'Bench') RETURNING id`)).rows[0]!.id;
-    await db.query(
-      `INSERT INTO patients (org_id, reference, name, time_zone, body_system, monitoring_start, period_anchor, billing_practitioner)
-       SELECT $1, 'P' || lpad(g::text, 6, '0'), 'Patient ' || g, ($3::text[])[1 + g % 4], ($4::text[])[1 + g % 3], '2026-01-01', '2026-01-01', 'Dr Bench'
-         FROM generate_series(0, $2 - 1) g`,
-      [orgId, count, ZONES, SYSTEMS],
-    );
-    await db.query(`INSERT INTO devices (serial, org_id) SELECT 'BENCH-' || lpad(g::text, 6, '0'), $1 FROM generate_series(0, $2 - 1) g`, [orgId, count]);
-    await db.query(
-      `INSERT INTO device_assignments (device_id, patient_id, org_id, assigned_at)
-       SELECT d.id, p.id, $1, '2025-12-31T00:00:00Z' FROM patients p JOIN devices d ON d.serial = 'BENCH-' || substr(p.reference, 2) WHERE p.org_id = $1`,
-      [orgId],
-    );
-    const uplinkId = (await db.query<{ id: number }>(`INSERT INTO uplinks (received_at, topic, payload) VALUES (now(), 'bench', '\\x00') RETURNING id`)).rows[0]!.id;
-    await db.query(
-      `INSERT INTO events (device_id, seq, boot, uptime_s, kind, args, source, occurred_at, time_quality, patient_id, uplink_id, received_at)
-       SELECT a.device_id, day * 3 + k + 1, 1, day * 86400 + k, CASE WHEN k = 2 THEN 2 ELSE 1 END, '{1}',
-              CASE WHEN k = 2 THEN 'self_report' ELSE 'device' END,
-              '2026-01-01T12:00:00Z'::timestamptz + day * interval '1 day' + k * interval '11 hours' + (abs(hashtext(a.patient_id::text || day)) % 7200) * interval '1 second',
-              'device_clock', a.patient_id, $1, now()
-         FROM device_assignments a CROSS JOIN generate_series(0, ${DAYS - 1}) day CROSS JOIN generate_series(0, 2) k
-        WHERE a.org_id = $2 AND (k < 2 AND abs(hashtext(a.patient_id::text || day)) % 5 <> 0 OR k = 2 AND day % 7 = 3)`,
-      [uplinkId, orgId],
-    );
-    await db.query(
-      `INSERT INTO heartbeats (device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id)
-       SELECT a.device_id, 1, day * 86400 + 50000, '2026-01-01T04:00:00Z'::timestamptz + day * interval '1 day', now(), '{}', $1
-         FROM device_assignments a CROSS JOIN generate_series(0, ${DAYS - 1}) day WHERE a.org_id = $2`,
-      [uplinkId, orgId],
-    );
+    const { orgId } = await seedBillingBench(db, count);
     const events = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n);
     const tSeed = performance.now() - t0;
     const ids = (await db.query<{ id: string }>('SELECT id FROM patients WHERE org_id = $1 ORDER BY id', [orgId])).rows.map((r) => r.id);

@@ -163,6 +163,10 @@ export async function run(args: string[]): Promise<number> {
       err(`pillcap start: ${error.message}`);
       return 2;
     }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      err(`pillcap start: ${(error as Error).message}: another program uses that port; choose another with PORT=9090 npm start (or --port)`);
+      return 2;
+    }
     err(`pillcap start: ${(error as Error).stack ?? String(error)}`);
     return 1;
   } finally {

@@ -30,6 +30,8 @@ export interface DemoRunOptions {
   signal: AbortSignal;
   out: (line: string) => void;
   progress: ProgressStream;
+  /** Called after every virtual day with the demo's day (tests stop the demo part-way with it). */
+  onDay?: (day: number) => void;
 }
 
 export type DemoOutcome =
@@ -165,6 +167,7 @@ export async function runDemo(options: DemoRunOptions, state: DemoState): Promis
         if (firstPeriodClosedAfterS === undefined && day >= FIRST_PERIOD_CLOSED_DAY && fromDay < FIRST_PERIOD_CLOSED_DAY) firstPeriodClosedAfterS = seconds;
         const stats = options.system.ingestor.stats;
         bar.update(day, `day ${Math.floor(day)}/${state.days}  ${p.caps} caps  ${stats.eventsInserted} events in the cloud  ${seconds.toFixed(0)} s`);
+        options.onDay?.(day);
       },
     });
   } finally {

@@ -61,7 +61,7 @@ describe('npm ci && npm start, as the README says', () => {
   let child: ChildProcess | undefined;
   let stdout = '';
   let stderr = '';
-  let exited: Promise<number | null>;
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   const waitFor = async (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + timeoutMs;
@@ -90,25 +90,28 @@ describe('npm ci && npm start, as the README says', () => {
   }, 200_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
+    if (child && child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid!, 'SIGKILL');
       await exited;
     }
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('runs the demo fleet, bills it as the record says, and stops cleanly on Ctrl-C', { timeout: 280_000 }, async () => {
+  // Bounded by the demo: about 100 s on an idle 2-core machine, up to 3.5 min when the machine is shared.
+  it('runs the demo fleet, bills it as the record says, and stops cleanly on Ctrl-C', { timeout: 420_000 }, async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', EMBEDDED_MQTT_PORT: '0' };
     // Embedded defaults, as on a laptop with nothing installed.
     for (const name of ['DATABASE_URL', 'MQTT_URL', 'PILLCAP_DATA_DIR', 'NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID']) delete env[name];
-    child = spawn('npm', ['start'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    exited = new Promise((resolveExit) => child!.once('exit', (code) => resolveExit(code)));
+    // Own process group, so Ctrl-C can be delivered as a terminal does: to npm and node together. 'close'
+    // waits for node too (it shares the pipes), not only for npm.
+    child = spawn('npm', ['start'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    exited = new Promise((resolveExit) => child!.once('close', (code, signal) => resolveExit({ code, signal })));
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
     const api = (await waitFor(/^\s+API\s+(http:\/\/\S+\/v1)/m, 60_000))[1]!;
     const clinicToken = (await waitFor(/^\s+clinic\s+(pct_[A-Za-z0-9_-]{43})$/m, 60_000))[1]!;
-    await waitFor(/^demo: finished at day 45 of 45/m, 220_000);
+    await waitFor(/^demo: finished at day 45 of 45/m, 360_000);
     await waitFor(/^ready: /m, 30_000);
 
     expect(stdout).toMatch(/database\s+embedded PGlite/);
@@ -146,9 +149,14 @@ describe('npm ci && npm start, as the README says', () => {
     // The three patients really land in the three tiers (the demo's mix is what the dashboard shows).
     expect(checked.map((cap) => tierCode(cap.bodySystem, expectedFirstPeriod(cap).days)?.slice(0, 4) ?? null)).toEqual(['9897', '9898', null]);
 
-    child.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-    expect(code, `stdout:\n${stdout}\nstderr (tail):\n${stderr.slice(-2000)}`).toBe(0);
-    expect(stdout).toMatch(/^stopped cleanly$/m);
+    // Ctrl-C. `pillcap start` prints "stopped cleanly" just before it returns exit code 0; npm, which got the
+    // same SIGINT, then ends either with that code or by the signal (as it does in a terminal).
+    process.kill(-child.pid!, 'SIGINT');
+    const ended = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    const context = `stdout:\n${stdout}\nstderr (tail):\n${stderr.slice(-2000)}`;
+    expect(ended, context).not.toBe('hung');
+    expect(stdout, context).toMatch(/^stopped cleanly$/m);
+    const { code, signal } = ended as { code: number | null; signal: NodeJS.Signals | null };
+    expect(code === 0 || signal === 'SIGINT', `npm ended with code ${code}, signal ${signal}`).toBe(true);
   });
 });

@@ -29,15 +29,18 @@ export interface RuntimeMemory {
    * preloaded into flash, so peak minus this figure is the firmware's RAM state.
    */
   loadedBytes: number;
-  /** The same after a cycle collection (measured in a throwaway runtime; 0 unless sampling memory). */
+  /**
+   * The same context right after loading, after a forced cycle collection, with the simulator's port prelude
+   * and every built-in materialised (0 unless sampling memory): the baseline of the live firmware state.
+   */
   loadedAfterGcBytes: number;
   /** Bytecode of the loaded functions (on a Moddable device this lives in flash, not RAM). */
   codeBytes: number;
   /** Number of samples taken. */
   samples: number;
-  /** Cycle collections seen (object count fell by more than 30 % between samples). */
+  /** Cycle collections forced by sampling (after a callback whose reading could raise the live peak). */
   gcCycles: number;
-  /** Highest sample taken right after a cycle collection: the live heap (0 when no collection was seen). */
+  /** Highest reading right after a forced cycle collection: the peak live heap (0 unless sampling memory). */
   peakAfterGcBytes: number;
 }
 

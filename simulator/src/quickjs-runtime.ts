@@ -12,7 +12,11 @@
  *    the previous context is disposed.
  *
  * Memory: `memory()` reports QuickJS's own `memory_used_size` (JS_ComputeMemoryUsage), sampled after every
- * callback when `sampleMemory` is on, against the figure for an empty context measured at creation.
+ * callback when `sampleMemory` is on, against the figure for an empty context measured at creation. With
+ * sampling on, every sample is followed by a forced cycle collection (COLLECT) and a second reading: the live
+ * heap. The live firmware state is that figure minus the same context's reading right after the bundle was
+ * loaded and collected (prelude and built-ins included, see MATERIALIZE_BUILTINS). Sampling never changes
+ * what the firmware computes: it only reads memory and allocates garbage of its own.
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +139,38 @@ function prelude(flash: { blockSize: number; blockCount: number; writeAlign: num
 })();`;
 }
 
+/**
+ * Forces a full cycle collection. quickjs-emscripten exposes no JS_RunGC, and QuickJS collects only when an
+ * allocation crosses its threshold, so this allocates self-referencing objects (garbage only the cycle
+ * collector can free) until a weakly held one of them is gone. Because the churn is itself garbage, the
+ * threshold QuickJS sets afterwards (1.5 x the heap after collection) is the one a natural collection would set.
+ */
+const COLLECT =
+  '(function () { var w = new WeakRef((function () { var o = {}; o.o = o; return o; })()); var n = 0; ' +
+  'while (w.deref() !== undefined && n < 10000000) { var a = {}; a.a = a; n++; } })();';
+
+/**
+ * QuickJS (2025) creates built-in functions lazily, on first access: a firmware that first calls, say,
+ * `Array.prototype.fill` after boot makes QuickJS allocate that C function object then, which would count as
+ * firmware state. On Moddable XS every built-in lives in ROM. With memory sampling on, each context reads every
+ * built-in once before the bundle loads, so built-ins sit in the loaded baseline, not in the firmware's figure.
+ */
+const MATERIALIZE_BUILTINS = `(function () {
+  var seen = [];
+  function walk(o, depth) {
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || depth > 4 || seen.indexOf(o) >= 0) return;
+    seen.push(o);
+    Reflect.ownKeys(o).forEach(function (k) {
+      var d = Object.getOwnPropertyDescriptor(o, k);
+      if (!d) return;
+      if ('value' in d) walk(d.value, depth + 1);
+      else { walk(d.get, depth + 1); walk(d.set, depth + 1); }
+    });
+    walk(Object.getPrototypeOf(o), depth + 1);
+  }
+  walk(globalThis, 0);
+})();`;
+
 let bundlePromise: Promise<string> | undefined;
 
 /** The simulator's firmware entry bundled for QuickJS (cached per process). */
@@ -161,7 +197,8 @@ export class QuickJsRuntime implements FirmwareRuntime {
   private readonly mem: RuntimeMemory;
   /** Depth of host -> VM calls in progress; a context is never freed while the VM is on the stack. */
   private depth = 0;
-  private lastObjects = 0;
+  /** True while the bundle itself is being evaluated (not a firmware callback: no sample). */
+  private loading = false;
   private readonly doomed: (() => void)[] = [];
 
   private constructor(
@@ -181,41 +218,7 @@ export class QuickJsRuntime implements FirmwareRuntime {
     const runtime = module.newRuntime();
     runtime.setMemoryLimit(options.memoryLimitBytes ?? 16 * 1024 * 1024);
     runtime.setMaxStackSize(512 * 1024);
-    const created = new QuickJsRuntime(runtime, bundle, options.sampleMemory ?? false);
-    if (options.sampleMemory) created.mem.loadedAfterGcBytes = QuickJsRuntime.loadedAfterGc(module, bundle);
-    return created;
-  }
-
-  /**
-   * memory_used_size of a context holding only the loaded bundle, after a cycle collection: a throwaway
-   * runtime evaluates the bundle, then allocates enough short-lived objects to cross QuickJS's GC threshold
-   * (there is no API to run the GC directly) and drops them.
-   */
-  private static loadedAfterGc(module: QuickJSWASMModule, bundle: string): number {
-    const runtime = module.newRuntime();
-    runtime.setMemoryLimit(64 * 1024 * 1024);
-    const vm = runtime.newContext();
-    try {
-      for (const [code, strip] of [
-        [bundle, true],
-        ['(function () { var j = []; for (var i = 0; i < 200000; i++) j.push({ a: i }); j = null; })();', false],
-      ] as const) {
-        const result = vm.evalCode(code, 'probe.js', strip ? { strip: true } : undefined);
-        if (result.error) {
-          result.error.dispose();
-          return 0;
-        }
-        result.value.dispose();
-      }
-      const handle = runtime.computeMemoryUsage();
-      const owner = (runtime as unknown as { context: QuickJSContext }).context;
-      const used = (owner.dump(handle) as Record<string, number>).memory_used_size;
-      handle.dispose();
-      return used;
-    } finally {
-      vm.dispose();
-      runtime.dispose();
-    }
+    return new QuickJsRuntime(runtime, bundle, options.sampleMemory ?? false);
   }
 
   memory(): RuntimeMemory {
@@ -415,9 +418,19 @@ export class QuickJsRuntime implements FirmwareRuntime {
     vm.setProp(vm.global, '__host', hostFn);
     hostFn.dispose();
     this.evalOrThrow(vm, prelude(ports.flash, ports.build), 'prelude.js');
+    if (this.sampleMemory) this.evalOrThrow(vm, MATERIALIZE_BUILTINS, 'builtins.js');
     // Strip mode drops the source and line tables, as a device build without debug info does.
-    this.evalOrThrow(vm, this.bundle, 'pillcap-sim.js', true);
+    this.loading = true;
+    try {
+      this.evalOrThrow(vm, this.bundle, 'pillcap-sim.js', true);
+    } finally {
+      this.loading = false;
+    }
     if (this.mem.loadedBytes === 0) this.mem.loadedBytes = this.measure().used;
+    if (this.sampleMemory && this.mem.loadedAfterGcBytes === 0) {
+      this.collect(vm);
+      this.mem.loadedAfterGcBytes = this.measure().used;
+    }
     dispatchRef.fn = vm.getProp(vm.global, '__dispatch');
     const optionsJson = JSON.stringify(options);
     this.evalOrThrow(vm, `globalThis.__fw = pillcapSim.bootPillcap(globalThis.__ports, ${optionsJson});`, 'boot.js');
@@ -468,19 +481,30 @@ export class QuickJsRuntime implements FirmwareRuntime {
     }
     result.value?.dispose();
     this.runtime.executePendingJobs();
-    if (this.sampleMemory) {
+    if (this.sampleMemory && !this.loading) {
       const m = this.measure();
       this.mem.samples++;
-      // QuickJS frees cycles only when its GC threshold is crossed (memory then drops in a sawtooth); a
-      // sample right after such a drop is the live set plus at most one callback's garbage.
-      if (this.lastObjects > 0 && m.raw.obj_count < this.lastObjects * 0.7) {
-        this.mem.gcCycles++;
-        if (m.used > this.mem.peakAfterGcBytes) this.mem.peakAfterGcBytes = m.used;
-      }
-      this.lastObjects = m.raw.obj_count;
       this.mem.usedBytes = m.used;
       this.mem.codeBytes = m.code;
       if (m.used > this.mem.peakUsedBytes) this.mem.peakUsedBytes = m.used;
+      // Then the live heap: what survives a full collection right after the callback. Live <= used, so a
+      // reading at or below the peak live figure cannot raise it and needs no collection.
+      if (m.used > this.mem.peakAfterGcBytes) {
+        this.collect(vm);
+        const live = this.measure().used;
+        this.mem.gcCycles++;
+        if (live > this.mem.peakAfterGcBytes) this.mem.peakAfterGcBytes = live;
+      }
     }
+  }
+
+  /** A full cycle collection in this context (see COLLECT). */
+  private collect(vm: QuickJSContext): void {
+    const result = vm.evalCode(COLLECT, 'collect.js');
+    if (result.error) {
+      result.error.dispose();
+      throw new Error('QuickJS: forced collection failed');
+    }
+    result.value.dispose();
   }
 }

@@ -8,6 +8,7 @@ import type { Queryable } from '../db/database.ts';
 import { computeBillingForPatients } from '../billing/patient-billing-loader.ts';
 import type { PatientBilling } from '../billing/patient-billing.ts';
 import { toLocalDate } from '../billing/local-date.ts';
+import { findPatientInOrg } from '../repositories/patients.ts';
 
 export interface LoadedPatient {
   id: string;
@@ -18,14 +19,6 @@ export interface LoadedPatient {
   regimen: { dosesPerDay?: number; reminderMinutes?: number[] };
 }
 
-export interface CalendarDayFacts {
-  localDate: string;
-  deviceActive: boolean;
-  qualifying: boolean;
-  eventCount: number;
-  kindCounts: Record<string, number>;
-}
-
 export interface PatientBillingView {
   patient: LoadedPatient;
   billing: PatientBilling;
@@ -33,14 +26,9 @@ export interface PatientBillingView {
 
 /** The patient if it belongs to `orgId`, else undefined. */
 export async function patientOfOrg(db: Queryable, orgId: string, patientId: string): Promise<LoadedPatient | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(patientId)) return undefined;
-  const result = await db.query<{ id: string; org_id: string; time_zone: string; monitoring_start: string | Date; rpm_active: boolean; regimen: LoadedPatient['regimen'] | null }>(
-    'SELECT id, org_id, time_zone, monitoring_start, rpm_active, regimen FROM patients WHERE id = $1 AND org_id = $2',
-    [patientId, orgId],
-  );
-  const row = result.rows[0];
-  if (!row) return undefined;
-  return { id: row.id, orgId: row.org_id, timeZone: row.time_zone, monitoringStart: toLocalDate(row.monitoring_start), rpmActive: row.rpm_active, regimen: row.regimen ?? {} };
+  const p = await findPatientInOrg(db, orgId, patientId);
+  if (!p) return undefined;
+  return { id: p.id, orgId: p.orgId, timeZone: p.timeZone, monitoringStart: toLocalDate(p.monitoringStart), rpmActive: p.rpmActive, regimen: p.regimen ?? {} };
 }
 
 /** Billing for one patient of `orgId` as of `asOf`; undefined when the patient is not in that organisation. */
@@ -50,15 +38,6 @@ export async function loadPatientBilling(db: Queryable, orgId: string, patientId
   const computed = (await computeBillingForPatients(db, [patient.id], asOf)).get(patient.id);
   if (!computed) return undefined;
   return { patient, billing: computed.billing };
-}
-
-/** The stored day records (monitored / device-active, event counts per kind) of one patient. */
-export async function calendarDays(db: Queryable, patientId: string): Promise<CalendarDayFacts[]> {
-  const rows = await db.query<{ local_date: string | Date; device_active: boolean; qualifying: boolean; event_count: number; kind_counts: Record<string, number> | null }>(
-    'SELECT local_date, device_active, qualifying, event_count, kind_counts FROM monitored_days WHERE patient_id = $1 ORDER BY local_date',
-    [patientId],
-  );
-  return rows.rows.map((r) => ({ localDate: toLocalDate(r.local_date), deviceActive: r.device_active, qualifying: r.qualifying, eventCount: r.event_count, kindCounts: r.kind_counts ?? {} }));
 }
 
 export interface CurrentPeriodSummary {

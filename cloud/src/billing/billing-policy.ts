@@ -74,13 +74,42 @@ function clonePolicy(p: Readonly<BillingPolicy>): BillingPolicy {
 }
 
 /** Diagnostic kinds are excluded whatever the configuration says: heartbeat/diagnostic-only days never count. */
-const NEVER_QUALIFYING = new Set<number>([EventKind.Boot, EventKind.Overflow, EventKind.TimeSet, EventKind.LidLeftOpen, EventKind.LowBattery]);
+export const NEVER_QUALIFYING_KINDS: readonly number[] = Object.freeze([EventKind.Boot, EventKind.Overflow, EventKind.TimeSet, EventKind.LidLeftOpen, EventKind.LowBattery]);
+/** Sources that never qualify, whatever the configuration says. */
+export const NEVER_QUALIFYING_SOURCES: readonly string[] = Object.freeze(['diagnostic']);
+/** Time qualities whose events create no day at all (clock faults). */
+export const DAYLESS_TIME_QUALITIES: readonly string[] = Object.freeze(['unresolved']);
+
+/**
+ * The day rules of a policy in the one form both day engines use: the TypeScript engine (`eventQualifies`,
+ * monitored-days.ts) tests membership in these sets, and the set-based SQL rebuild (days-sql.ts) binds the
+ * same arrays as parameters (`kind = ANY($kinds) AND source = ANY($sources) AND time_quality = ANY($qualities)`).
+ * The fixed exclusions are folded in here, once, so neither engine restates them.
+ */
+export interface DayRules {
+  kinds: number[];
+  sources: string[];
+  qualities: string[];
+  minEventsPerDay: number;
+  /** qualities that create no day (events skipped entirely) */
+  daylessQualities: string[];
+}
+
+export function dayRulesOf(policy: BillingPolicy): DayRules {
+  return {
+    kinds: [...new Set(policy.qualifyingKinds)].filter((k) => !NEVER_QUALIFYING_KINDS.includes(k)).sort((a, b) => a - b),
+    sources: [...new Set<string>(policy.qualifyingSources)].filter((s) => !NEVER_QUALIFYING_SOURCES.includes(s)).sort(),
+    qualities: [...new Set<string>(policy.trustedTimeQualities)].filter((q) => !DAYLESS_TIME_QUALITIES.includes(q)).sort(),
+    minEventsPerDay: policy.minEventsPerDay,
+    daylessQualities: [...DAYLESS_TIME_QUALITIES],
+  };
+}
+
+/** `timeQuality` undefined = trusted (pure callers that do not track it). */
+export function eventQualifiesUnder(rules: DayRules, kind: number, source: string, timeQuality: string | undefined): boolean {
+  return rules.kinds.includes(kind) && rules.sources.includes(source) && (timeQuality === undefined || rules.qualities.includes(timeQuality));
+}
 
 export function eventQualifies(policy: BillingPolicy, kind: number, source: string, timeQuality: string | undefined): boolean {
-  if (NEVER_QUALIFYING.has(kind)) return false;
-  if (source === 'diagnostic') return false;
-  if (!policy.qualifyingKinds.includes(kind)) return false;
-  if (!(policy.qualifyingSources as string[]).includes(source)) return false;
-  if (timeQuality !== undefined && !(policy.trustedTimeQualities as string[]).includes(timeQuality)) return false;
-  return true;
+  return eventQualifiesUnder(dayRulesOf(policy), kind, source, timeQuality);
 }

@@ -7,7 +7,7 @@
  * Events without a resolved time (clock faults) create no day at all. The result depends only on the set of
  * inputs, never on their order or on duplicates (same eventId), so late and repeated uploads are harmless.
  */
-import { eventQualifies, type BillingPolicy } from './billing-policy.ts';
+import { dayRulesOf, eventQualifiesUnder, type BillingPolicy } from './billing-policy.ts';
 import { dayNumberToDate, localDayNumberOf, type LocalDate } from './local-date.ts';
 
 export interface DayEventInput {
@@ -68,8 +68,9 @@ export function buildMonitoredDays(
     }
     return a;
   };
+  const rules = dayRulesOf(policy);
   for (const e of events) {
-    if (e.occurredAt === null || e.timeQuality === 'unresolved') continue;
+    if (e.occurredAt === null || (e.timeQuality !== undefined && rules.daylessQualities.includes(e.timeQuality))) continue;
     const ms = e.occurredAt.getTime();
     if (Number.isNaN(ms)) continue;
     acc(localDayNumberOf(ms, zone)).events.push(e);
@@ -81,9 +82,9 @@ export function buildMonitoredDays(
     a.heartbeats += 1;
     if (h.serial && !a.heartbeatSerials.includes(h.serial)) a.heartbeatSerials.push(h.serial);
   }
-  const qualifies: Qualifier = (kind, source, timeQuality) => eventQualifies(policy, kind, source, timeQuality);
+  const qualifies: Qualifier = (kind, source, timeQuality) => eventQualifiesUnder(rules, kind, source, timeQuality);
   const days = [...byDay.keys()].sort((x, y) => x - y);
-  return days.map((day) => summariseDay(dayNumberToDate(day), byDay.get(day)!, policy.minEventsPerDay, qualifies));
+  return days.map((day) => summariseDay(dayNumberToDate(day), byDay.get(day)!, rules.minEventsPerDay, qualifies));
 }
 
 function isSortedById(events: readonly DayEventInput[]): boolean {

@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { SERIAL_PATTERN } from '../../../protocol/src/messages.ts';
-import { collectDeviceDiagnostics, type DeviceDiagnostics, type DeviceIdentity } from '../support/device-diagnostics.ts';
+import { findDeviceBySerial } from '../repositories/devices.ts';
+import { collectDeviceDiagnostics, type DeviceDiagnostics } from '../support/device-diagnostics.ts';
 import { processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
@@ -57,11 +58,7 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
     const days = parsed.values.days === undefined ? 14 : Number(parsed.values.days);
     if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days must be a whole number from 1 to 90');
     return withDatabase(io, async (db) => {
-      const found = await db.query<DeviceIdentity>(
-        'SELECT id, serial, app_firmware, modem_firmware, last_seen_at, ack_seq, log_tail_seq, dropped_total, boot_count FROM devices WHERE serial = $1',
-        [serial],
-      );
-      const device = found.rows[0];
+      const device = await findDeviceBySerial(db, serial);
       if (!device) {
         io.stderr(`no cap with serial ${serial} is registered\n`);
         return 1;

@@ -8,6 +8,8 @@
  *   3. process  up to `batchMaxMessages` stored uplinks (or what arrived within `batchMaxWaitMs`) are decoded
  *               and written in ONE transaction (process-uplinks.ts).
  *   4. ack      only after that commit, each device's Ack goes out through the Downlink.
+ *   5. config   then caps that need their desired Config get it (device-config/config-sync.ts: a Hello
+ *               with another config version, no config yet, or a passed DST change); off the ack path.
  *
  * Guarantees:
  *   - Never acks (end to end) what is not committed; a failed commit publishes nothing and is retried.
@@ -36,6 +38,7 @@ import { isTransientDbError } from './transient-error.ts';
 import { DEFAULT_TIME_SANITY, type TimeSanity } from './time-resolution.ts';
 import { parseUplinkTopic, uplinkSubscription } from './uplink-topic.ts';
 import { PubackGate } from './puback-gate.ts';
+import { ConfigSync } from '../device-config/config-sync.ts';
 
 export interface IngestorOptions {
   db: Database;
@@ -64,6 +67,8 @@ export interface IngestorOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Called after each committed group (tests, metrics). */
   onCommitted?: (result: ProcessResult) => void;
+  /** Push desired configs to caps after commits (device-config/config-sync.ts). Default true. */
+  deviceConfig?: boolean;
 }
 
 export interface IngestorStats {
@@ -75,6 +80,8 @@ export interface IngestorStats {
   eventsInserted: number;
   acksSent: number;
   ackFailures: number;
+  configsPushed: number;
+  configFailures: number;
   commits: number;
   retries: number;
   swept: number;
@@ -104,6 +111,8 @@ export class Ingestor {
     eventsInserted: 0,
     acksSent: 0,
     ackFailures: 0,
+    configsPushed: 0,
+    configFailures: 0,
     commits: 0,
     retries: 0,
     swept: 0,
@@ -114,6 +123,7 @@ export class Ingestor {
 
   private client: MqttClient | undefined;
   private downlink: Downlink | undefined;
+  private configSync: ConfigSync | undefined;
   private readonly rawQueue: Pending[] = [];
   private readonly processQueue: (StoredUplink & { puback?: () => void; queuedAt: number })[] = [];
   private readonly blockedReads: (() => void)[] = [];
@@ -143,6 +153,7 @@ export class Ingestor {
       retryMaxMs: 5_000,
       sanity: DEFAULT_TIME_SANITY,
       now: () => new Date(),
+      deviceConfig: true,
       log: (level, message) => process.stderr.write(`pillcap ingest ${level}: ${message}\n`),
       ...options,
     };
@@ -178,6 +189,16 @@ export class Ingestor {
     });
     this.client = client;
     this.downlink = this.o.downlink ?? new MqttDownlink(client);
+    this.configSync = this.o.deviceConfig
+      ? new ConfigSync({
+          db: this.o.db,
+          downlink: this.downlink,
+          now: this.o.now,
+          log: this.o.log,
+          onPushed: () => void this.stats.configsPushed++,
+          onFailed: () => void this.stats.configFailures++,
+        })
+      : undefined;
     this.gate = new PubackGate(client);
     client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => this.receive(packet, callback);
     client.on('error', (error) => this.o.log('warn', `mqtt: ${error.message}`));
@@ -363,6 +384,7 @@ export class Ingestor {
       else this.stats.processed++;
     }
     // Committed: only now may the caps hear about it.
+    const groupAcks: Promise<void>[] = [];
     for (const ack of result.acks) {
       // Groups commit in parallel: never send a cap an ack lower than one this process already sent it.
       const previous = this.lastAck.get(ack.serial);
@@ -379,7 +401,17 @@ export class Ingestor {
         },
       );
       this.pendingAcks.add(sent);
+      groupAcks.push(sent);
       void sent.finally(() => this.pendingAcks.delete(sent));
+    }
+    // Configs after the group's acks (never before, never holding them up); ConfigSync never rejects.
+    const sync = this.configSync;
+    if (sync && result.outcomes.length > 0) {
+      const pushed = Promise.allSettled(groupAcks).then(async () => {
+        if (!this.killed) await sync.afterCommit(result.outcomes);
+      });
+      this.pendingAcks.add(pushed);
+      void pushed.finally(() => this.pendingAcks.delete(pushed));
     }
     for (const g of group) this.release(g);
     this.releaseHeld();

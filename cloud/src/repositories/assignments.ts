@@ -137,3 +137,17 @@ export async function listAssignmentsForPatient(q: Queryable, patientId: string)
   ]);
   return rows.map(toAssignment);
 }
+
+/** The caps a patient of `orgId` has held over time, by serial, oldest first (empty for another organisation's patient). */
+export async function listPatientCapHistoryInOrg(
+  q: Queryable,
+  orgId: string,
+  patientId: string,
+): Promise<{ serial: string; assignedAt: Date; unassignedAt: Date | null }[]> {
+  const { rows } = await q.query<{ serial: string; assigned_at: Date; unassigned_at: Date | null }>(
+    `SELECT d.serial, a.assigned_at, a.unassigned_at FROM device_assignments a JOIN devices d ON d.id = a.device_id
+      WHERE a.patient_id = $1 AND a.org_id = $2 ORDER BY a.assigned_at`,
+    [patientId, orgId],
+  );
+  return rows.map((r) => ({ serial: r.serial, assignedAt: r.assigned_at, unassignedAt: r.unassigned_at }));
+}

@@ -241,3 +241,94 @@ export async function recordFactoryReport(
 export async function setDesiredConfigVersion(q: Queryable, deviceId: string, configVersion: number): Promise<void> {
   await q.query('UPDATE devices SET config_version = $2 WHERE id = $1', [deviceId, configVersion]);
 }
+
+/** Whose devices a caller may see: its organisation's, or every device for the fleet operator. */
+export interface DeviceScope {
+  orgId: string;
+  fleet: boolean;
+}
+
+/** The device only if it is within `scope`; another organisation's cap is indistinguishable from a missing one. */
+export async function findDeviceInScope(q: Queryable, scope: DeviceScope, serial: string): Promise<Device | undefined> {
+  const { rows } = await q.query<DeviceRow>(`SELECT ${COLUMNS} FROM devices WHERE serial = $1 AND ($2::boolean OR org_id = $3)`, [
+    serial,
+    scope.fleet,
+    scope.orgId,
+  ]);
+  return rows[0] && toDevice(rows[0]);
+}
+
+/** A unit as the registry lists it: no patient identity, only whether it is assigned right now. */
+export interface DeviceSummary {
+  serial: string;
+  imei: string | null;
+  iccid: string | null;
+  appFirmware: string | null;
+  modemFirmware: string | null;
+  factoryPassed: boolean;
+  registeredAt: Date;
+  lastSeenAt: Date | null;
+  organisation: string | null;
+  assigned: boolean;
+}
+
+type SummaryRow = Pick<DeviceRow, 'serial' | 'imei' | 'iccid' | 'app_firmware' | 'modem_firmware' | 'factory_passed' | 'registered_at' | 'last_seen_at'> & {
+  org_slug: string | null;
+  assigned: boolean;
+};
+
+const SELECT_SUMMARIES = `SELECT d.serial, d.imei, d.iccid, d.app_firmware, d.modem_firmware, d.factory_passed, d.registered_at,
+        d.last_seen_at, o.slug AS org_slug,
+        EXISTS (SELECT 1 FROM device_assignments a WHERE a.device_id = d.id AND a.unassigned_at IS NULL) AS assigned
+   FROM devices d LEFT JOIN organisations o ON o.id = d.org_id`;
+
+const toSummary = (r: SummaryRow): DeviceSummary => ({
+  serial: r.serial,
+  imei: r.imei,
+  iccid: r.iccid,
+  appFirmware: r.app_firmware,
+  modemFirmware: r.modem_firmware,
+  factoryPassed: r.factory_passed,
+  registeredAt: r.registered_at,
+  lastSeenAt: r.last_seen_at,
+  organisation: r.org_slug,
+  assigned: r.assigned,
+});
+
+export async function getDeviceSummary(q: Queryable, id: string): Promise<DeviceSummary | undefined> {
+  const { rows } = await q.query<SummaryRow>(`${SELECT_SUMMARIES} WHERE d.id = $1`, [id]);
+  return rows[0] && toSummary(rows[0]);
+}
+
+/** One page of the units within `scope` by serial, starting after `after` (keyset paging). */
+export async function listDeviceSummaries(q: Queryable, scope: DeviceScope, page: { after?: string | null; limit: number }): Promise<DeviceSummary[]> {
+  const { rows } = await q.query<SummaryRow>(
+    `${SELECT_SUMMARIES} WHERE ($1::boolean OR d.org_id = $2) AND ($3::text IS NULL OR d.serial > $3) ORDER BY d.serial LIMIT $4`,
+    [scope.fleet, scope.orgId, page.after ?? null, page.limit],
+  );
+  return rows.map(toSummary);
+}
+
+export interface TestedUnit {
+  serial: string;
+  orgId: string | null;
+  imei: string;
+  iccid: string;
+  appFirmware: string;
+  modemFirmware?: string | null;
+  imageHash?: string | null;
+  factoryReport: unknown;
+}
+
+/**
+ * Registers a unit that passed its end-of-line test, with its identity and factory report. Returns the new
+ * device id, or undefined when the serial is already registered (nothing is changed then).
+ */
+export async function registerTestedUnit(q: Queryable, unit: TestedUnit): Promise<string | undefined> {
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO devices (serial, org_id, imei, iccid, app_firmware, modem_firmware, image_hash, factory_passed, factory_report)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8) ON CONFLICT (serial) DO NOTHING RETURNING id`,
+    [unit.serial, unit.orgId, unit.imei, unit.iccid, unit.appFirmware, unit.modemFirmware ?? null, unit.imageHash ?? null, JSON.stringify(unit.factoryReport)],
+  );
+  return rows[0]?.id;
+}

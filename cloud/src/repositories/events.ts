@@ -241,3 +241,50 @@ export async function bootEpochs(q: Queryable, deviceId: string, boots: readonly
   );
   return new Map(rows.map((r) => [r.boot, r.epoch_s]));
 }
+
+/**
+ * Gives the patient the cap's events from `from` on that belong to nobody yet (a back-dated assignment).
+ * Returns how many events moved.
+ */
+export async function attachEventsToPatient(q: Queryable, input: { deviceId: string; patientId: string; from: Date }): Promise<number> {
+  const { rowCount } = await q.query('UPDATE events SET patient_id = $2 WHERE device_id = $1 AND patient_id IS NULL AND occurred_at >= $3', [
+    input.deviceId,
+    input.patientId,
+    input.from,
+  ]);
+  return rowCount;
+}
+
+/** Takes the cap's events from `from` on away from the patient (a back-dated unassignment). Returns how many. */
+export async function detachEventsFromPatient(q: Queryable, input: { deviceId: string; patientId: string; from: Date }): Promise<number> {
+  const { rowCount } = await q.query('UPDATE events SET patient_id = NULL WHERE device_id = $1 AND patient_id = $2 AND occurred_at >= $3', [
+    input.deviceId,
+    input.patientId,
+    input.from,
+  ]);
+  return rowCount;
+}
+
+/** Holes in the cap's stored seq numbers (inclusive ranges), newest first. */
+export async function findSeqGaps(q: Queryable, deviceId: string): Promise<{ from: number; to: number }[]> {
+  const { rows } = await q.query<{ gap_from: number; gap_to: number }>(
+    `SELECT prev + 1 AS gap_from, seq - 1 AS gap_to
+       FROM (SELECT seq, lag(seq) OVER (ORDER BY seq) AS prev FROM events WHERE device_id = $1) s
+      WHERE seq - prev > 1 ORDER BY seq DESC`,
+    [deviceId],
+  );
+  return rows.map((r) => ({ from: r.gap_from, to: r.gap_to }));
+}
+
+/** The cap's newest events of one kind received since `since` (device fields only: no patient). */
+export async function listRecentEventsOfKind(
+  q: Queryable,
+  input: { deviceId: string; kind: number; since: Date; limit: number },
+): Promise<{ occurredAt: Date | null; receivedAt: Date; boot: number; args: number[] }[]> {
+  const { rows } = await q.query<{ occurred_at: Date | null; received_at: Date; boot: number; args: number[] }>(
+    `SELECT occurred_at, received_at, boot, args FROM events
+      WHERE device_id = $1 AND kind = $2 AND received_at >= $3 ORDER BY seq DESC LIMIT $4`,
+    [input.deviceId, input.kind, input.since, input.limit],
+  );
+  return rows.map((r) => ({ occurredAt: r.occurred_at, receivedAt: r.received_at, boot: r.boot, args: r.args }));
+}

@@ -59,11 +59,20 @@ export async function insertHeartbeats(q: Queryable, heartbeats: readonly NewHea
   return rowCount;
 }
 
+const SELECT_HEARTBEATS = 'SELECT id, device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id FROM heartbeats';
+
+/** Newest first. */
 export async function latestHeartbeats(q: Queryable, deviceId: string, limit = 10): Promise<StoredHeartbeat[]> {
-  const { rows } = await q.query<HeartbeatRow>(
-    `SELECT id, device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id FROM heartbeats
-      WHERE device_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2`,
-    [deviceId, limit],
-  );
+  const { rows } = await q.query<HeartbeatRow>(`${SELECT_HEARTBEATS} WHERE device_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2`, [deviceId, limit]);
+  return rows.map(toHeartbeat);
+}
+
+/** Heartbeats received since `since`, oldest first (at most `limit`). */
+export async function listHeartbeatsSince(q: Queryable, deviceId: string, since: Date, limit: number): Promise<StoredHeartbeat[]> {
+  const { rows } = await q.query<HeartbeatRow>(`${SELECT_HEARTBEATS} WHERE device_id = $1 AND received_at >= $2 ORDER BY received_at ASC, id ASC LIMIT $3`, [
+    deviceId,
+    since,
+    limit,
+  ]);
   return rows.map(toHeartbeat);
 }

@@ -40,29 +40,41 @@ export async function recordTimeCorrections(q: Queryable, rows: readonly NewTime
   );
 }
 
+interface TimeCorrectionRow {
+  id: number;
+  device_id: string;
+  uplink_id: number | null;
+  boot: number | null;
+  action: TimeAction;
+  correction_s: number | null;
+  detail: string;
+  created_at: Date;
+}
+
+const SELECT_CORRECTIONS = 'SELECT id, device_id, uplink_id, boot, action, correction_s, detail, created_at FROM time_corrections';
+
+const toTimeCorrection = (r: TimeCorrectionRow): TimeCorrection => ({
+  id: r.id,
+  deviceId: r.device_id,
+  uplinkId: r.uplink_id,
+  boot: r.boot,
+  action: r.action,
+  correctionS: r.correction_s,
+  detail: r.detail,
+  createdAt: r.created_at,
+});
+
 export async function listTimeCorrections(q: Queryable, deviceId: string, limit = 50): Promise<TimeCorrection[]> {
-  const { rows } = await q.query<{
-    id: number;
-    device_id: string;
-    uplink_id: number | null;
-    boot: number | null;
-    action: TimeAction;
-    correction_s: number | null;
-    detail: string;
-    created_at: Date;
-  }>(
-    `SELECT id, device_id, uplink_id, boot, action, correction_s, detail, created_at FROM time_corrections
-      WHERE device_id = $1 ORDER BY id DESC LIMIT $2`,
-    [deviceId, limit],
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    deviceId: r.device_id,
-    uplinkId: r.uplink_id,
-    boot: r.boot,
-    action: r.action,
-    correctionS: r.correction_s,
-    detail: r.detail,
-    createdAt: r.created_at,
-  }));
+  const { rows } = await q.query<TimeCorrectionRow>(`${SELECT_CORRECTIONS} WHERE device_id = $1 ORDER BY id DESC LIMIT $2`, [deviceId, limit]);
+  return rows.map(toTimeCorrection);
+}
+
+/** Corrections made since `since`, newest first (at most `limit`). */
+export async function listTimeCorrectionsSince(q: Queryable, deviceId: string, since: Date, limit: number): Promise<TimeCorrection[]> {
+  const { rows } = await q.query<TimeCorrectionRow>(`${SELECT_CORRECTIONS} WHERE device_id = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT $3`, [
+    deviceId,
+    since,
+    limit,
+  ]);
+  return rows.map(toTimeCorrection);
 }

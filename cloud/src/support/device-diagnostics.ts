@@ -1,25 +1,21 @@
 /**
  * Reads one device's diagnostics from the database and reduces them to a DiagnosticsSummary plus the
- * histories the dashboard charts. Queries touch devices, heartbeats, events (seq and boot only),
+ * histories the dashboard charts. Its queries (in cloud/src/repositories) touch devices, heartbeats, events (seq and boot only),
  * time_corrections and device_commands; never patients or assignments' patient ids, so nothing here can
  * carry patient identity.
  */
 import type { Queryable } from '../db/database.ts';
 import { EventKind } from '../../../protocol/src/messages.ts';
+import { listRecentCommands } from '../repositories/commands.ts';
+import type { Device } from '../repositories/devices.ts';
+import { findSeqGaps, listRecentEventsOfKind } from '../repositories/events.ts';
+import { latestHeartbeats, listHeartbeatsSince } from '../repositories/heartbeats.ts';
+import { listTimeCorrectionsSince } from '../repositories/time-corrections.ts';
 import { diagnose, type Diagnosis, type DiagnosticsSummary } from './diagnose.ts';
 import { isUnexpectedReset, resetReasonName } from './reset-reasons.ts';
 
-export interface DeviceIdentity {
-  id: string;
-  serial: string;
-  app_firmware: string | null;
-  modem_firmware: string | null;
-  last_seen_at: Date | null;
-  ack_seq: number;
-  log_tail_seq: number;
-  dropped_total: number;
-  boot_count: number | null;
-}
+/** The device fields diagnostics read (a repositories/devices.ts `Device` has them all). */
+export type DeviceIdentity = Pick<Device, 'id' | 'serial' | 'appFirmware' | 'modemFirmware' | 'lastSeenAt' | 'ackSeq' | 'logTailSeq' | 'droppedTotal' | 'bootCount'>;
 
 export interface HistoryPoint {
   at: string;
@@ -49,7 +45,6 @@ export interface DeviceDiagnostics {
   diagnosis: Diagnosis;
 }
 
-type Metrics = Record<string, unknown>;
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const iso = (value: Date | null): string | null => (value ? new Date(value).toISOString() : null);
 
@@ -68,41 +63,17 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
   const windowDays = options.windowDays ?? 14;
   const since = new Date(now.getTime() - windowDays * 86_400_000);
 
-  const heartbeats = await db.query<{ received_at: Date; sampled_at: Date | null; metrics: Metrics }>(
-    `SELECT received_at, sampled_at, metrics FROM heartbeats
-      WHERE device_id = $1 AND received_at >= $2 ORDER BY received_at ASC, id ASC LIMIT 2000`,
-    [device.id, since],
-  );
-  const lastHeartbeat = await db.query<{ received_at: Date; metrics: Metrics }>(
-    'SELECT received_at, metrics FROM heartbeats WHERE device_id = $1 ORDER BY received_at DESC, id DESC LIMIT 1',
-    [device.id],
-  );
-  const gaps = await db.query<{ gap_from: number; gap_to: number }>(
-    `SELECT prev + 1 AS gap_from, seq - 1 AS gap_to
-       FROM (SELECT seq, lag(seq) OVER (ORDER BY seq) AS prev FROM events WHERE device_id = $1) s
-      WHERE seq - prev > 1 ORDER BY seq DESC`,
-    [device.id],
-  );
-  const boots = await db.query<{ occurred_at: Date | null; received_at: Date; boot: number; args: number[] }>(
-    `SELECT occurred_at, received_at, boot, args FROM events
-      WHERE device_id = $1 AND kind = $2 AND received_at >= $3 ORDER BY seq DESC LIMIT 20`,
-    [device.id, EventKind.Boot, since],
-  );
-  const corrections = await db.query<{ created_at: Date; action: string; correction_s: number | null; detail: string }>(
-    `SELECT created_at, action, correction_s, detail FROM time_corrections
-      WHERE device_id = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT 20`,
-    [device.id, since],
-  );
-  const commands = await db.query<{ command_id: number; code: number; status: string; created_at: Date; result_at: Date | null; detail: string | null }>(
-    `SELECT command_id, code, status, created_at, result_at, detail FROM device_commands
-      WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT 10`,
-    [device.id],
-  );
+  const heartbeats = await listHeartbeatsSince(db, device.id, since, 2000);
+  const [lastHeartbeat] = await latestHeartbeats(db, device.id, 1);
+  const gaps = await findSeqGaps(db, device.id);
+  const boots = await listRecentEventsOfKind(db, { deviceId: device.id, kind: EventKind.Boot, since, limit: 20 });
+  const corrections = await listTimeCorrectionsSince(db, device.id, since, 20);
+  const commands = await listRecentCommands(db, device.id, 10);
 
   // Latest value of each gauge: newest heartbeat that reported it (unset = unknown, never zero).
-  const rows = heartbeats.rows;
+  const rows = heartbeats;
   const newestFirst = [...rows].reverse();
-  if (newestFirst.length === 0 && lastHeartbeat.rows[0]) newestFirst.push({ ...lastHeartbeat.rows[0], sampled_at: null });
+  if (newestFirst.length === 0 && lastHeartbeat) newestFirst.push({ ...lastHeartbeat, sampledAt: null });
   const latest = (key: string): number | undefined => {
     for (const row of newestFirst) {
       const value = num(row.metrics[key]);
@@ -119,7 +90,7 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
   const history: HistoryPoint[] = rows.map((row) => {
     const sinr = num(row.metrics.sinrDeciDb);
     return {
-      at: (row.sampled_at ?? row.received_at).toISOString(),
+      at: (row.sampledAt ?? row.receivedAt).toISOString(),
       rsrpDbm: num(row.metrics.rsrpDbm) ?? null,
       sinrDb: sinr === undefined ? null : sinr / 10,
       batteryPct: num(row.metrics.batteryPct) ?? null,
@@ -130,23 +101,23 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
   const batterySamples = history.filter((p) => p.batteryPct !== null).map((p) => ({ at: Date.parse(p.at), pct: p.batteryPct! }));
   const dropPerDay = batteryDropPerDay(batterySamples);
 
-  const missing = gaps.rows.reduce((total, gap) => total + (gap.gap_to - gap.gap_from + 1), 0);
-  const recentBoots = boots.rows.map((row) => {
+  const missing = gaps.reduce((total, gap) => total + (gap.to - gap.from + 1), 0);
+  const recentBoots = boots.map((row) => {
     const reason = row.args[0] ?? 0;
-    return { at: iso(row.occurred_at ?? row.received_at), boot: row.boot, reason, reasonName: resetReasonName(reason), unexpected: isUnexpectedReset(reason) };
+    return { at: iso(row.occurredAt ?? row.receivedAt), boot: row.boot, reason, reasonName: resetReasonName(reason), unexpected: isUnexpectedReset(reason) };
   });
   const unexpectedFromHeartbeats = sum('unexpectedReboots');
   const unexpectedFromEvents = recentBoots.filter((b) => b.unexpected).length;
   const sinrDeci = latest('sinrDeciDb');
   const rsrqDeci = latest('rsrqDeciDb');
-  const maxCorrection = corrections.rows.reduce((max, row) => Math.max(max, Math.abs(row.correction_s ?? 0)), Math.abs((latest('clockCorrectionMs') ?? 0) / 1000));
-  const lastSeen = device.last_seen_at ?? lastHeartbeat.rows[0]?.received_at ?? null;
+  const maxCorrection = corrections.reduce((max, row) => Math.max(max, Math.abs(row.correctionS ?? 0)), Math.abs((latest('clockCorrectionMs') ?? 0) / 1000));
+  const lastSeen = device.lastSeenAt ?? lastHeartbeat?.receivedAt ?? null;
 
   const summary: DiagnosticsSummary = {
     now,
     windowDays,
     lastSeenAt: lastSeen,
-    lastHeartbeatAt: lastHeartbeat.rows[0]?.received_at ?? null,
+    lastHeartbeatAt: lastHeartbeat?.receivedAt ?? null,
     rsrpDbm: latest('rsrpDbm'),
     sinrDb: sinrDeci === undefined ? undefined : sinrDeci / 10,
     ceLevel: latest('ceLevel'),
@@ -163,7 +134,7 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
     unexpectedReboots: Math.max(unexpectedFromHeartbeats, unexpectedFromEvents),
     lastResetReason: recentBoots[0]?.reason ?? latest('lastResetReason'),
     missingEvents: missing,
-    eventsDroppedTotal: Math.max(device.dropped_total, latest('eventsDroppedTotal') ?? 0),
+    eventsDroppedTotal: Math.max(device.droppedTotal, latest('eventsDroppedTotal') ?? 0),
     maxClockCorrectionS: maxCorrection,
   };
   const diagnosis = diagnose(summary);
@@ -172,7 +143,7 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
     serial: device.serial,
     generatedAt: now.toISOString(),
     windowDays,
-    firmware: { app: device.app_firmware, modem: device.modem_firmware },
+    firmware: { app: device.appFirmware, modem: device.modemFirmware },
     lastSeenAt: iso(lastSeen),
     lastHeartbeatAt: iso(summary.lastHeartbeatAt),
     signal: {
@@ -185,16 +156,16 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
       lteBand: latest('band') ?? null,
     },
     battery: { pct: summary.batteryPct ?? null, mv: summary.batteryMv ?? null, dropPctPerDay: dropPerDay === undefined ? null : Math.round(dropPerDay * 10) / 10 },
-    queue: { depth: summary.queueDepth ?? null, oldestAgeS: summary.queueOldestAgeS ?? null, ackSeq: device.ack_seq, logTailSeq: device.log_tail_seq, droppedTotal: summary.eventsDroppedTotal },
+    queue: { depth: summary.queueDepth ?? null, oldestAgeS: summary.queueOldestAgeS ?? null, ackSeq: device.ackSeq, logTailSeq: device.logTailSeq, droppedTotal: summary.eventsDroppedTotal },
     uploads: { ok: summary.publishOk, failed: summary.publishFail, successRatio: diagnosis.uploadSuccessRatio, attachFailures: summary.attachFailures, connectionLosses: summary.connectionLosses },
-    seqGaps: { missing, ranges: gaps.rows.slice(0, 20).map((g) => ({ from: g.gap_from, to: g.gap_to })) },
-    reboots: { unexpected: summary.unexpectedReboots, bootCount: device.boot_count ?? latest('bootCount') ?? null, recent: recentBoots },
+    seqGaps: { missing, ranges: gaps.slice(0, 20).map((g) => ({ from: g.from, to: g.to })) },
+    reboots: { unexpected: summary.unexpectedReboots, bootCount: device.bootCount ?? latest('bootCount') ?? null, recent: recentBoots },
     clock: {
       timeSource: summary.timeSource ?? null,
-      corrections: corrections.rows.map((row) => ({ at: row.created_at.toISOString(), action: row.action, correctionS: row.correction_s, detail: row.detail })),
+      corrections: corrections.map((row) => ({ at: row.createdAt.toISOString(), action: row.action, correctionS: row.correctionS, detail: row.detail })),
     },
     history,
-    commands: commands.rows.map((row) => ({ commandId: row.command_id, code: row.code, status: row.status, createdAt: row.created_at.toISOString(), resultAt: iso(row.result_at), detail: row.detail })),
+    commands: commands.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), resultAt: iso(row.resultAt) })),
     diagnosis,
   };
 }

@@ -155,6 +155,7 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
     });
   }
 
+  (globalThis as any).__f4 = { engine, supervisor, policy, heartbeat, env, uplink, get session() { return session; }, ctx };
   return {
     engine,
     supervisor,

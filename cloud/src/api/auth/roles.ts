@@ -13,3 +13,6 @@ export interface Principal {
   /** true when the organisation is the fleet operator (settings.operator = true): sees every device. */
   fleet: boolean;
 }
+
+/** Who made a change, as the audit log records it (repositories/audit.ts `appendAudit`). */
+export const auditActor = (principal: Principal): { actor: string; orgId: string } => ({ actor: `token:${principal.tokenId}`, orgId: principal.orgId });

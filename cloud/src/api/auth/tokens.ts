@@ -5,6 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/database.ts';
+import { findOrganisationBySlug } from '../../repositories/organisations.ts';
+import { findLiveTokenByHash, insertToken, revokeTokenInOrg } from '../../repositories/tokens.ts';
 import { isRole, type Principal, type Role } from './roles.ts';
 
 const TOKEN_PATTERN = /^pct_[A-Za-z0-9_-]{43}$/;
@@ -38,37 +40,23 @@ export async function issueToken(
 ): Promise<IssuedToken> {
   if (!isRole(options.role)) throw new TokenError('invalid_role', `unknown role "${options.role}" (admin, clinic, support, manufacturing)`);
   if (options.expiresAt && Number.isNaN(options.expiresAt.getTime())) throw new TokenError('invalid_expiry', 'expiry is not a valid date');
-  const org = await db.query<{ id: string }>('SELECT id FROM organisations WHERE slug = $1', [options.orgSlug]);
-  const orgId = org.rows[0]?.id;
+  const orgId = (await findOrganisationBySlug(db, options.orgSlug))?.id;
   if (!orgId) throw new TokenError('unknown_org', `no organisation with slug "${options.orgSlug}"`);
   const token = `pct_${randomBytes(32).toString('base64url')}`;
   const label = options.label ?? '';
-  const inserted = await db.query<{ id: string }>(
-    'INSERT INTO api_tokens (org_id, role, token_hash, label, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-    [orgId, options.role, hashToken(token), label, options.expiresAt ?? null],
-  );
-  return { id: inserted.rows[0]!.id, token, orgId, role: options.role, label, expiresAt: options.expiresAt ?? null };
+  const id = await insertToken(db, { orgId, role: options.role, tokenHash: hashToken(token), label, expiresAt: options.expiresAt ?? null });
+  return { id, token, orgId, role: options.role, label, expiresAt: options.expiresAt ?? null };
 }
 
 /** Resolves a presented token to its principal, or null when unknown, expired, revoked or malformed. */
 export async function authenticateToken(db: Queryable, token: string, now: Date = new Date()): Promise<Principal | null> {
   if (!isWellFormedToken(token)) return null;
-  const result = await db.query<{ id: string; org_id: string; slug: string; role: string; settings: Record<string, unknown> | null }>(
-    `SELECT t.id, t.org_id, o.slug, t.role, o.settings
-       FROM api_tokens t JOIN organisations o ON o.id = t.org_id
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-    [hashToken(token), now],
-  );
-  const row = result.rows[0];
+  const row = await findLiveTokenByHash(db, hashToken(token), now);
   if (!row || !isRole(row.role)) return null;
-  return { tokenId: row.id, orgId: row.org_id, orgSlug: row.slug, role: row.role, fleet: row.settings?.operator === true };
+  return { tokenId: row.id, orgId: row.orgId, orgSlug: row.orgSlug, role: row.role, fleet: row.settings?.operator === true };
 }
 
 /** Revokes a token of the given organisation. Returns false when no such live token exists there. */
 export async function revokeToken(db: Queryable, orgId: string, tokenId: string): Promise<boolean> {
-  const result = await db.query(
-    'UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL',
-    [tokenId, orgId],
-  );
-  return result.rowCount > 0;
+  return revokeTokenInOrg(db, orgId, tokenId);
 }

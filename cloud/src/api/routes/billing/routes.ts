@@ -9,10 +9,13 @@ import { EventKind } from '../../../../../protocol/src/messages.ts';
 import { addDays, dateRange, localDateOf, monthBounds } from '../../../billing/local-date.ts';
 import { HIGH_TIER_MIN_DAYS, LOW_TIER_MIN_DAYS } from '../../../billing/supply-code.ts';
 import { computeManagementMonths } from '../../../billing/patient-billing.ts';
-import { calendarDays, loadPatientBilling, patientOfOrg, type LoadedPatient, type PatientBillingView } from '../../billing-view.ts';
+import { loadPatientBilling, patientOfOrg, type LoadedPatient, type PatientBillingView } from '../../billing-view.ts';
 import { logInteractiveCommunication, logManagementTime, saveMonthlyDocumentation } from '../../../billing/management-repository.ts';
 import { adherenceForPatient, symptomTimeline } from '../../../adherence/index.ts';
-import { audit } from '../../audit.ts';
+import { appendAudit } from '../../../repositories/audit.ts';
+import { loadMonthRecords } from '../../../repositories/management-records.ts';
+import { listDayRecords } from '../../../repositories/monitored-days.ts';
+import { auditActor } from '../../auth/roles.ts';
 import { notFound } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import type { Principal } from '../../auth/roles.ts';
@@ -61,7 +64,7 @@ export async function billingRoutes(app: FastifyInstance): Promise<void> {
       ensureUuid(request.params.patientId);
       const asOf = request.query.asOf ? new Date(request.query.asOf) : new Date();
       const { patient, billing } = await viewOf(app.db, principal, request.params.patientId, asOf);
-      const days = await calendarDays(app.db, patient.id);
+      const days = await listDayRecords(app.db, patient.id);
       const byDate = new Map(days.map((d) => [d.localDate, d]));
       const periods = billing.periods
         .filter((p) => request.query.period === undefined || p.index === request.query.period)
@@ -118,7 +121,7 @@ export async function billingRoutes(app: FastifyInstance): Promise<void> {
       const performedAt = new Date(body.performedAt);
       const row = await app.db.transaction(async (tx) => {
         const logged = await logManagementTime(tx, { patientId: patient.id, staff: body.staff, minutes: body.minutes, activity: body.activity, performedAt, createdBy: `token:${principal.tokenId}` });
-        await audit(tx, principal, 'billing.time_entry', patient.id, { minutes: body.minutes, month: logged.month });
+        await appendAudit(tx, { ...auditActor(principal), action: 'billing.time_entry', target: patient.id, detail: { minutes: body.minutes, month: logged.month } });
         return logged;
       });
       return reply.code(201).send({ id: row.id, staff: body.staff, minutes: body.minutes, activity: body.activity, performedAt: performedAt.toISOString(), month: row.month });
@@ -141,7 +144,7 @@ export async function billingRoutes(app: FastifyInstance): Promise<void> {
         const logged = await logInteractiveCommunication(tx, {
           patientId: patient.id, at, minutes: body.minutes, modality: body.modality, staff: body.staff, note: body.note ?? null, createdBy: `token:${principal.tokenId}`,
         });
-        await audit(tx, principal, 'billing.communication', patient.id, { modality: body.modality, month: logged.month });
+        await appendAudit(tx, { ...auditActor(principal), action: 'billing.communication', target: patient.id, detail: { modality: body.modality, month: logged.month } });
         return logged;
       });
       return reply.code(201).send({ id: row.id, at: at.toISOString(), minutes: body.minutes, modality: body.modality, staff: body.staff, note: body.note ?? null, month: row.month });
@@ -160,7 +163,7 @@ export async function billingRoutes(app: FastifyInstance): Promise<void> {
       const b = request.body;
       await app.db.transaction(async (tx) => {
         await saveMonthlyDocumentation(tx, { patientId: patient.id, month: request.params.month, ...b, updatedBy: `token:${principal.tokenId}` });
-        await audit(tx, principal, 'billing.documentation', patient.id, { month: request.params.month });
+        await appendAudit(tx, { ...auditActor(principal), action: 'billing.documentation', target: patient.id, detail: { month: request.params.month } });
       });
       return documentationOf(app.db, principal, patient.id, request.params.month);
     },
@@ -205,36 +208,21 @@ async function documentationOf(db: Database, principal: Principal, patientId: st
   const view = await loadPatientBilling(db, principal.orgId, patientId, asOf);
   if (!view) throw notFound('patient');
   const { patient, billing } = view;
-  const docs = await db.query<{ why_monitored: string | null; what_collected: string | null; what_reviewed: string | null; communication: string | null; what_changed: string | null }>(
-    'SELECT why_monitored, what_collected, what_reviewed, communication, what_changed FROM monthly_documentation WHERE patient_id = $1 AND month = $2',
-    [patient.id, month],
-  );
-  const time = await db.query<{ id: number; staff: string; minutes: number; activity: string; performed_at: Date; month: string }>(
-    'SELECT id, staff, minutes, activity, performed_at, month FROM management_time WHERE patient_id = $1 AND month = $2 ORDER BY performed_at, id',
-    [patient.id, month],
-  );
-  const comms = await db.query<{ id: number; at: Date; minutes: number; modality: 'phone' | 'video'; staff: string; note: string | null; month: string }>(
-    'SELECT id, at, minutes, modality, staff, note, month FROM interactive_communications WHERE patient_id = $1 AND month = $2 ORDER BY at, id',
-    [patient.id, month],
-  );
-  const d = docs.rows[0];
+  const { answers, timeEntries, communications } = await loadMonthRecords(db, patient.id, month);
   const managementMonth = computeManagementMonths(
-    time.rows.map((t) => ({ minutes: t.minutes, performedAt: t.performed_at, staff: t.staff, activity: t.activity })),
-    comms.rows.map((c) => ({ at: c.at, minutes: c.minutes, modality: c.modality, staff: c.staff })),
+    timeEntries.map((t) => ({ minutes: t.minutes, performedAt: t.performedAt, staff: t.staff, activity: t.activity })),
+    communications.map((c) => ({ at: c.at, minutes: c.minutes, modality: c.modality, staff: c.staff })),
     patient.timeZone,
     patient.rpmActive,
   ).find((m) => m.month === month);
   return {
     month,
-    answers: {
-      whyMonitored: d?.why_monitored ?? null, whatCollected: d?.what_collected ?? null, whatReviewed: d?.what_reviewed ?? null,
-      communication: d?.communication ?? null, whatChanged: d?.what_changed ?? null,
-    },
+    answers: answers ?? { whyMonitored: null, whatCollected: null, whatReviewed: null, communication: null, whatChanged: null },
     management: managementMonth
       ? { minutes: managementMonth.minutes, interactiveCommunications: managementMonth.interactiveCommunications, codes: managementMonth.codes, reason: managementMonth.reason }
       : { minutes: 0, interactiveCommunications: 0, codes: [], reason: 'no time logged this month' },
-    timeEntries: time.rows.map((t) => ({ id: t.id, staff: t.staff, minutes: t.minutes, activity: t.activity, performedAt: iso(t.performed_at)!, month: t.month })),
-    communications: comms.rows.map((c) => ({ id: c.id, at: iso(c.at)!, minutes: c.minutes, modality: c.modality, staff: c.staff, note: c.note, month: c.month })),
+    timeEntries: timeEntries.map((t) => ({ ...t, performedAt: iso(t.performedAt)! })),
+    communications: communications.map((c) => ({ ...c, at: iso(c.at)! })),
     periods: billing.periods
       .filter((p) => p.startDate <= last && p.endDate >= first)
       .map((p) => ({ index: p.index, startDate: p.startDate, endDate: p.endDate, checklist: p.evidence.checklist as unknown as Record<string, unknown> })),

@@ -5,43 +5,18 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { audit } from '../../audit.ts';
+import { currentAssignment } from '../../../repositories/assignments.ts';
+import { appendAudit } from '../../../repositories/audit.ts';
+import { getDeviceSummary, listDeviceSummaries, registerTestedUnit, setDeviceOrganisation, type DeviceSummary } from '../../../repositories/devices.ts';
+import { findOrganisationBySlug } from '../../../repositories/organisations.ts';
+import { auditActor } from '../../auth/roles.ts';
 import { ApiError, conflict, notFound, unprocessable } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { deviceInScope } from '../../scope.ts';
 import { ErrorBody, SerialParams, iso } from '../common-schemas.ts';
 import { Device, DeviceList, ListDevicesQuery, RegisterDeviceBody, ShipDeviceBody } from './schemas.ts';
 
-interface DeviceListRow {
-  serial: string;
-  imei: string | null;
-  iccid: string | null;
-  app_firmware: string | null;
-  modem_firmware: string | null;
-  factory_passed: boolean;
-  registered_at: Date;
-  last_seen_at: Date | null;
-  org_slug: string | null;
-  assigned: boolean;
-}
-
-const LIST_SQL = `SELECT d.serial, d.imei, d.iccid, d.app_firmware, d.modem_firmware, d.factory_passed, d.registered_at,
-        d.last_seen_at, o.slug AS org_slug,
-        EXISTS (SELECT 1 FROM device_assignments a WHERE a.device_id = d.id AND a.unassigned_at IS NULL) AS assigned
-   FROM devices d LEFT JOIN organisations o ON o.id = d.org_id`;
-
-const toDevice = (row: DeviceListRow) => ({
-  serial: row.serial,
-  imei: row.imei,
-  iccid: row.iccid,
-  appFirmware: row.app_firmware,
-  modemFirmware: row.modem_firmware,
-  factoryPassed: row.factory_passed,
-  registeredAt: iso(row.registered_at)!,
-  lastSeenAt: iso(row.last_seen_at),
-  organisation: row.org_slug,
-  assigned: row.assigned,
-});
+const toDevice = (d: DeviceSummary) => ({ ...d, registeredAt: iso(d.registeredAt)!, lastSeenAt: iso(d.lastSeenAt) });
 
 export async function deviceRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -62,24 +37,19 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
       let orgId: string | null = principal.fleet ? null : principal.orgId;
       if (body.organisation !== undefined && body.organisation !== principal.orgSlug) {
         if (!principal.fleet) throw new ApiError(403, 'forbidden', 'only the fleet operator can register units for another organisation');
-        const org = await app.db.query<{ id: string }>('SELECT id FROM organisations WHERE slug = $1', [body.organisation]);
-        if (!org.rows[0]) throw unprocessable('unknown_organisation', `no organisation "${body.organisation}"`);
-        orgId = org.rows[0].id;
+        const org = await findOrganisationBySlug(app.db, body.organisation);
+        if (!org) throw unprocessable('unknown_organisation', `no organisation "${body.organisation}"`);
+        orgId = org.id;
       } else if (body.organisation === principal.orgSlug) {
         orgId = principal.orgId;
       }
-      const inserted = await app.db.transaction(async (tx) => {
-        const result = await tx.query<{ id: string }>(
-          `INSERT INTO devices (serial, org_id, imei, iccid, app_firmware, modem_firmware, image_hash, factory_passed, factory_report)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8) ON CONFLICT (serial) DO NOTHING RETURNING id`,
-          [body.serial, orgId, body.imei, body.iccid, body.appFirmware, body.modemFirmware ?? null, body.imageHash ?? null, JSON.stringify(body.factoryReport)],
-        );
-        if (result.rows[0]) await audit(tx, principal, 'device.register', body.serial, { stationId: body.factoryReport.stationId });
-        return result.rows[0];
+      const insertedId = await app.db.transaction(async (tx) => {
+        const id = await registerTestedUnit(tx, { ...body, orgId });
+        if (id) await appendAudit(tx, { ...auditActor(principal), action: 'device.register', target: body.serial, detail: { stationId: body.factoryReport.stationId } });
+        return id;
       });
-      if (!inserted) throw conflict(`unit ${body.serial} is already registered`);
-      const row = await app.db.query<DeviceListRow>(`${LIST_SQL} WHERE d.id = $1`, [inserted.id]);
-      return reply.code(201).send(toDevice(row.rows[0]!));
+      if (!insertedId) throw conflict(`unit ${body.serial} is already registered`);
+      return reply.code(201).send(toDevice((await getDeviceSummary(app.db, insertedId))!));
     },
   );
 
@@ -92,12 +62,9 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const principal = principalOf(request);
       const { limit, after } = request.query;
-      const rows = await app.db.query<DeviceListRow>(
-        `${LIST_SQL} WHERE ($1::boolean OR d.org_id = $2) AND ($3::text IS NULL OR d.serial > $3) ORDER BY d.serial LIMIT $4`,
-        [principal.fleet, principal.orgId, after ?? null, limit + 1],
-      );
-      const page = rows.rows.slice(0, limit);
-      return { devices: page.map(toDevice), next: rows.rows.length > limit ? page[page.length - 1]!.serial : null };
+      const rows = await listDeviceSummaries(app.db, principal, { after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return { devices: page.map(toDevice), next: rows.length > limit ? page[page.length - 1]!.serial : null };
     },
   );
 
@@ -109,8 +76,7 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const device = await deviceInScope(app.db, principalOf(request), request.params.serial);
-      const row = await app.db.query<DeviceListRow>(`${LIST_SQL} WHERE d.id = $1`, [device.id]);
-      return toDevice(row.rows[0]!);
+      return toDevice((await getDeviceSummary(app.db, device.id))!);
     },
   );
 
@@ -126,18 +92,16 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
       const device = await deviceInScope(app.db, principal, request.params.serial);
       let orgId: string | null = null;
       if (request.body.organisation !== null) {
-        const org = await app.db.query<{ id: string }>('SELECT id FROM organisations WHERE slug = $1', [request.body.organisation]);
-        if (!org.rows[0]) throw notFound('organisation');
-        orgId = org.rows[0].id;
+        const org = await findOrganisationBySlug(app.db, request.body.organisation);
+        if (!org) throw notFound('organisation');
+        orgId = org.id;
       }
       await app.db.transaction(async (tx) => {
-        const open = await tx.query('SELECT 1 FROM device_assignments WHERE device_id = $1 AND unassigned_at IS NULL', [device.id]);
-        if (open.rowCount > 0) throw conflict(`unit ${device.serial} is assigned to a patient; unassign it first`);
-        await tx.query('UPDATE devices SET org_id = $2 WHERE id = $1', [device.id, orgId]);
-        await audit(tx, principal, 'device.ship', device.serial, { organisation: request.body.organisation });
+        if (await currentAssignment(tx, device.id)) throw conflict(`unit ${device.serial} is assigned to a patient; unassign it first`);
+        await setDeviceOrganisation(tx, device.id, orgId);
+        await appendAudit(tx, { ...auditActor(principal), action: 'device.ship', target: device.serial, detail: { organisation: request.body.organisation } });
       });
-      const row = await app.db.query<DeviceListRow>(`${LIST_SQL} WHERE d.id = $1`, [device.id]);
-      return toDevice(row.rows[0]!);
+      return toDevice((await getDeviceSummary(app.db, device.id))!);
     },
   );
 }

@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { MessageKind, type CommandCode } from '../../../../../protocol/src/messages.ts';
 import { collectDeviceDiagnostics } from '../../../support/device-diagnostics.ts';
-import { audit } from '../../audit.ts';
+import { appendAudit } from '../../../repositories/audit.ts';
+import { createCommand, markCommandFailed } from '../../../repositories/commands.ts';
+import { auditActor } from '../../auth/roles.ts';
 import { ApiError } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { deviceInScope } from '../../scope.ts';
@@ -39,23 +41,16 @@ export async function supportRoutes(app: FastifyInstance): Promise<void> {
       const device = await deviceInScope(app.db, principal, request.params.serial);
       const code = COMMANDS[request.body.command] as CommandCode;
       const commandId = await app.db.transaction(async (tx) => {
-        // Serialise per device so two concurrent commands cannot pick the same id.
-        await tx.query('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [device.id]);
-        const next = await tx.query<{ next: number }>('SELECT COALESCE(MAX(command_id), 0) + 1 AS next FROM device_commands WHERE device_id = $1', [device.id]);
-        const id = Number(next.rows[0]!.next);
-        await tx.query('INSERT INTO device_commands (device_id, command_id, code, requested_by) VALUES ($1, $2, $3, $4)', [device.id, id, code, `token:${principal.tokenId}`]);
-        await audit(tx, principal, 'device.command', device.serial, { command: request.body.command, commandId: id });
+        const actor = auditActor(principal);
+        const id = await createCommand(tx, { deviceId: device.id, code, requestedBy: actor.actor });
+        await appendAudit(tx, { ...actor, action: 'device.command', target: device.serial, detail: { command: request.body.command, commandId: id } });
         return id;
       });
       try {
         await app.downlink.publish(device.serial, { kind: MessageKind.Command, serial: device.serial, commandId, code });
       } catch (error) {
         request.log.error({ err: error, serial: device.serial, commandId }, 'downlink publish failed');
-        await app.db.query("UPDATE device_commands SET status = 'failed', result_at = now(), detail = $3 WHERE device_id = $1 AND command_id = $2", [
-          device.id,
-          commandId,
-          `downlink publish failed: ${(error as Error).message}`.slice(0, 200),
-        ]);
+        await markCommandFailed(app.db, { deviceId: device.id, commandId, detail: `downlink publish failed: ${(error as Error).message}` });
         throw new ApiError(502, 'downlink_failed', 'the command could not be sent to the broker; try again');
       }
       return reply.code(202).send({ serial: device.serial, commandId, command: request.body.command, code, status: 'sent' });

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ROLES } from '../../auth/roles.ts';
+import { appendAudit } from '../../../repositories/audit.ts';
+import { listTokensInOrg } from '../../../repositories/tokens.ts';
+import { ROLES, auditActor } from '../../auth/roles.ts';
 import { issueToken, revokeToken } from '../../auth/tokens.ts';
-import { audit } from '../../audit.ts';
 import { badRequest, notFound } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { ErrorBody, iso } from '../common-schemas.ts';
@@ -26,18 +27,15 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest('expiresAt must be in the future');
       const issued = await issueToken(app.db, { orgSlug: principal.orgSlug, role: request.body.role, label: request.body.label, expiresAt });
-      await audit(app.db, principal, 'token.issue', issued.id, { role: issued.role, label: issued.label });
+      await appendAudit(app.db, { ...auditActor(principal), action: 'token.issue', target: issued.id, detail: { role: issued.role, label: issued.label } });
       return reply.code(201).send({ id: issued.id, token: issued.token, role: issued.role, label: issued.label, expiresAt: iso(issued.expiresAt) });
     },
   );
 
   r.get('/tokens', { schema: { tags: ['tokens'], summary: "This organisation's tokens (no secrets)", response: { 200: TokenList } }, config: { roles: ['admin'] } }, async (request) => {
     const principal = principalOf(request);
-    const rows = await app.db.query<{ id: string; role: string; label: string; created_at: Date; expires_at: Date | null; revoked_at: Date | null }>(
-      'SELECT id, role, label, created_at, expires_at, revoked_at FROM api_tokens WHERE org_id = $1 ORDER BY created_at',
-      [principal.orgId],
-    );
-    return { tokens: rows.rows.map((t) => ({ id: t.id, role: t.role, label: t.label, createdAt: iso(t.created_at)!, expiresAt: iso(t.expires_at), revokedAt: iso(t.revoked_at) })) };
+    const tokens = await listTokensInOrg(app.db, principal.orgId);
+    return { tokens: tokens.map((t) => ({ ...t, createdAt: iso(t.createdAt)!, expiresAt: iso(t.expiresAt), revokedAt: iso(t.revokedAt) })) };
   });
 
   r.delete(
@@ -46,7 +44,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const principal = principalOf(request);
       if (!(await revokeToken(app.db, principal.orgId, request.params.tokenId))) throw notFound('token');
-      await audit(app.db, principal, 'token.revoke', request.params.tokenId);
+      await appendAudit(app.db, { ...auditActor(principal), action: 'token.revoke', target: request.params.tokenId });
       return reply.code(204).send(null);
     },
   );

@@ -1,0 +1,222 @@
+/**
+ * Set-based rebuild of monitored_days: ONE statement per batch of patients aggregates their events and
+ * heartbeats per patient-local date inside the database, upserts the rows that changed, deletes the rows that
+ * no longer hold data, and returns the day facts the period engine needs. No event crosses the wire.
+ *
+ * Rules: the same as the TypeScript day engine (monitored-days.ts), bound from the same `DayRules`
+ * (billing-policy.ts `dayRulesOf`): an event qualifies when `kind = ANY(kinds) AND source = ANY(sources) AND
+ * time_quality = ANY(qualities)`; events whose quality is in `daylessQualities` or without a time create no
+ * day; a day qualifies with at least `minEventsPerDay` qualifying events. The local date is
+ * `(instant AT TIME ZONE patients.time_zone)::date`, which uses the offset in force at the instant (DST-safe),
+ * as `localDateOf` does. Strings are sorted `COLLATE "C"` (code-point order, as JavaScript's sort).
+ * cloud/test/integration/billing-days-sql.test.ts proves both engines agree on random inputs.
+ */
+import { EventKind } from '../../../protocol/src/messages.ts';
+import type { Queryable } from '../db/database.ts';
+import { dayRulesOf, EVENT_SOURCES, type BillingPolicy } from './billing-policy.ts';
+import type { MonitoredDay } from './monitored-days.ts';
+import type { DayFacts } from './patient-billing.ts';
+
+const KNOWN_KINDS = [...new Set<number>(Object.values(EventKind))].sort((a, b) => a - b);
+
+// kind_counts in one pass: a FILTER count per known kind; a day holding an unknown kind (never produced by
+// the decoder, but the column allows it) falls back to a generic count over the day's kinds.
+// distinct qualifying sources, sorted as the TypeScript engine sorts them; events.source is CHECKed to EVENT_SOURCES
+const DISTINCT_SOURCES_SQL = `array_remove(ARRAY[${[...EVENT_SOURCES].sort().map((src) => `CASE WHEN bool_or(ev.q AND ev.source = '${src}') THEN '${src}' END`).join(', ')}]::text[], NULL)`;
+const KNOWN_COUNTS = `jsonb_strip_nulls(jsonb_build_object(${KNOWN_KINDS.map((k) => `'${k}', nullif(count(*) FILTER (WHERE ev.kind = ${k}), 0)`).join(', ')}))`;
+const UNKNOWN = `ev.kind <> ALL('{${KNOWN_KINDS.join(',')}}'::smallint[])`;
+const KIND_COUNTS_SQL = `CASE WHEN count(*) FILTER (WHERE ${UNKNOWN}) = 0 THEN ${KNOWN_COUNTS}
+       ELSE ${KNOWN_COUNTS} || (SELECT jsonb_object_agg(u.k::text, u.n) FROM (SELECT k, count(*) AS n FROM unnest(array_agg(ev.kind) FILTER (WHERE ${UNKNOWN})) AS k GROUP BY k) u) END`;
+
+/** What the statement returns per patient. */
+export type DaysReturn = 'none' | 'facts' | 'full';
+
+function daysStatement(returning: DaysReturn): string {
+  const facts = `json_build_array(d.local_date, d.qualifying, d.qualifying_event_ids, d.qualifying_sources, d.sources, d.serials)`;
+  const full = `json_build_array(d.local_date, d.qualifying, d.qualifying_event_ids, d.qualifying_sources, d.sources, d.serials,
+                                 d.event_ids, d.kind_counts, d.event_count, d.heartbeat_count)`;
+  const output =
+    returning === 'none'
+      ? `NULL::text AS days_json`
+      : `(SELECT json_agg(x.days)::text FROM (SELECT json_build_array(d.patient_id, json_agg(${returning === 'full' ? full : facts} ORDER BY d.local_date)) AS days
+                                             FROM days d GROUP BY d.patient_id) x) AS days_json`;
+  return `
+WITH input AS MATERIALIZED (
+  SELECT p.id AS patient_id, p.time_zone, r.kinds::smallint[] AS kinds, r.sources::text[] AS sources, r.qualities::text[] AS qualities,
+         r.min_events, r.dayless::text[] AS dayless
+    FROM unnest($1::uuid[], $2::integer[]) AS x(patient_id, rules_no)
+    JOIN patients p ON p.id = x.patient_id
+    JOIN unnest($3::text[], $4::text[], $5::text[], $6::integer[], $7::text[]) WITH ORDINALITY AS r(kinds, sources, qualities, min_events, dayless, rules_no)
+      ON r.rules_no = x.rules_no
+),
+ev AS (
+  SELECT i.patient_id, (e.occurred_at AT TIME ZONE i.time_zone)::date AS local_date, e.id, e.kind, e.source, dv.serial,
+         (e.kind = ANY(i.kinds) AND e.source = ANY(i.sources) AND e.time_quality = ANY(i.qualities)) AS q
+    FROM input i
+    JOIN events e ON e.patient_id = i.patient_id
+    JOIN devices dv ON dv.id = e.device_id
+   WHERE e.occurred_at IS NOT NULL AND e.time_quality <> ALL(i.dayless)
+),
+-- rows reach the aggregates in (patient, date, id) order: plain array_agg keeps that order without a sort per
+-- group and per aggregate (the billing property test checks the result on PostgreSQL and PGlite)
+ed AS (
+  SELECT ev.patient_id, ev.local_date,
+         array_agg(ev.id) AS event_ids,
+         array_agg(ev.id) FILTER (WHERE ev.q) AS q_ids,
+         array_agg(ev.source) FILTER (WHERE ev.q) AS q_sources,
+         ${DISTINCT_SOURCES_SQL} AS q_distinct_sources,
+         CASE WHEN min(ev.serial) = max(ev.serial) THEN min(ev.serial) END AS serial_one,
+         array_agg(ev.serial) AS serials_raw,
+         count(*)::integer AS n,
+         ${KIND_COUNTS_SQL} AS kind_counts
+    FROM (SELECT * FROM ev ORDER BY ev.patient_id, ev.local_date, ev.id) ev
+   GROUP BY ev.patient_id, ev.local_date
+),
+-- a heartbeat belongs to the patient who held the cap at sampled_at, over [assigned_at, unassigned_at)
+held AS (
+  SELECT DISTINCT i.patient_id, i.time_zone, a.device_id, dv.serial
+    FROM input i JOIN device_assignments a ON a.patient_id = i.patient_id JOIN devices dv ON dv.id = a.device_id
+),
+hd AS (
+  SELECT hp.patient_id, (h.sampled_at AT TIME ZONE hp.time_zone)::date AS local_date, count(*)::integer AS n,
+         CASE WHEN min(hp.serial) = max(hp.serial) THEN min(hp.serial) END AS serial_one,
+         array_agg(hp.serial) AS serials_raw
+    FROM held hp
+    JOIN heartbeats h ON h.device_id = hp.device_id AND h.sampled_at IS NOT NULL
+   WHERE EXISTS (SELECT 1 FROM device_assignments a
+                  WHERE a.patient_id = hp.patient_id AND a.device_id = h.device_id
+                    AND h.sampled_at >= a.assigned_at AND (a.unassigned_at IS NULL OR h.sampled_at < a.unassigned_at))
+   GROUP BY hp.patient_id, 2
+),
+days AS MATERIALIZED (
+  SELECT j.patient_id, j.local_date, j.event_ids, j.event_count, j.heartbeat_count, j.kind_counts, j.serials,
+         j.qualifying,
+         CASE WHEN j.qualifying THEN j.q_ids ELSE '{}' END AS qualifying_event_ids,
+         CASE WHEN j.qualifying THEN j.q_sources ELSE '{}' END AS qualifying_sources,
+         CASE WHEN j.qualifying THEN j.q_distinct_sources ELSE '{}' END AS sources
+    FROM (
+      SELECT COALESCE(ed.patient_id, hd.patient_id) AS patient_id, COALESCE(ed.local_date, hd.local_date) AS local_date,
+             COALESCE(ed.event_ids, '{}') AS event_ids, COALESCE(ed.n, 0) AS event_count, COALESCE(hd.n, 0) AS heartbeat_count,
+             COALESCE(ed.kind_counts, '{}'::jsonb) AS kind_counts,
+             -- distinct serials, sorted; the sort runs only on days that saw more than one cap
+             CASE WHEN ed.serial_one IS NOT NULL AND (hd.patient_id IS NULL OR hd.serial_one = ed.serial_one) THEN ARRAY[ed.serial_one]
+                  WHEN ed.patient_id IS NULL AND hd.serial_one IS NOT NULL THEN ARRAY[hd.serial_one]
+                  ELSE ARRAY(SELECT DISTINCT s COLLATE "C" FROM unnest(COALESCE(ed.serials_raw, '{}') || COALESCE(hd.serials_raw, '{}')) AS s ORDER BY 1) END AS serials,
+             COALESCE(ed.q_ids, '{}') AS q_ids, COALESCE(ed.q_sources, '{}') AS q_sources, COALESCE(ed.q_distinct_sources, '{}') AS q_distinct_sources,
+             COALESCE(cardinality(ed.q_ids), 0) >= i.min_events AS qualifying
+        FROM ed FULL JOIN hd ON hd.patient_id = ed.patient_id AND hd.local_date = ed.local_date
+        JOIN input i ON i.patient_id = COALESCE(ed.patient_id, hd.patient_id)
+    ) j
+),
+written AS (
+  INSERT INTO monitored_days AS m (patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids, qualifying_sources,
+                                   sources, serials, event_count, heartbeat_count, kind_counts, updated_at)
+  SELECT d.patient_id, d.local_date, true, d.qualifying, d.event_ids, d.qualifying_event_ids, d.qualifying_sources,
+         d.sources, d.serials, d.event_count, d.heartbeat_count, d.kind_counts, now()
+    FROM days d
+  ON CONFLICT (patient_id, local_date) DO UPDATE SET
+    device_active = EXCLUDED.device_active, qualifying = EXCLUDED.qualifying, event_ids = EXCLUDED.event_ids,
+    qualifying_event_ids = EXCLUDED.qualifying_event_ids, qualifying_sources = EXCLUDED.qualifying_sources, sources = EXCLUDED.sources,
+    serials = EXCLUDED.serials, event_count = EXCLUDED.event_count, heartbeat_count = EXCLUDED.heartbeat_count,
+    kind_counts = EXCLUDED.kind_counts, updated_at = now()
+  -- an unchanged day is not rewritten
+  WHERE (m.device_active, m.qualifying, m.event_ids, m.qualifying_event_ids, m.qualifying_sources, m.sources, m.serials,
+         m.event_count, m.heartbeat_count, m.kind_counts)
+        IS DISTINCT FROM
+        (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.event_ids, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
+         EXCLUDED.sources, EXCLUDED.serials, EXCLUDED.event_count, EXCLUDED.heartbeat_count, EXCLUDED.kind_counts)
+  RETURNING 1
+),
+removed AS (
+  DELETE FROM monitored_days m
+   WHERE m.patient_id = ANY($1::uuid[])
+     AND NOT EXISTS (SELECT 1 FROM days d WHERE d.patient_id = m.patient_id AND d.local_date = m.local_date)
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM days)::integer AS days, (SELECT count(*) FROM written)::integer AS written,
+       (SELECT count(*) FROM removed)::integer AS removed, ${output}`;
+}
+
+const statements = new Map<DaysReturn, string>();
+const statementFor = (returning: DaysReturn): string => {
+  let s = statements.get(returning);
+  if (!s) statements.set(returning, (s = daysStatement(returning)));
+  return s;
+};
+
+const arrayLiteral = (xs: readonly (string | number)[]): string => `{${xs.map((x) => (typeof x === 'number' ? String(x) : `"${x.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+
+export interface DaysSqlResult {
+  /** day rows the patients have now */
+  days: number;
+  /** rows inserted or changed */
+  written: number;
+  /** rows deleted (no data left on that date) */
+  removed: number;
+  /** per patient, when asked for: facts (for the period engine) or full rows */
+  byPatient: Map<string, MonitoredDay[]>;
+}
+
+/**
+ * Rebuilds every monitored_days row of these patients from their events and heartbeats, in the database.
+ * `policies` gives each patient's policy (patients missing from it are skipped).
+ */
+export async function rebuildDaysInSql(
+  q: Queryable,
+  policies: ReadonlyMap<string, BillingPolicy>,
+  options: { returning?: DaysReturn } = {},
+): Promise<DaysSqlResult> {
+  const returning = options.returning ?? 'facts';
+  const byPatient = new Map<string, MonitoredDay[]>();
+  if (policies.size === 0) return { days: 0, written: 0, removed: 0, byPatient };
+  // distinct rule sets (usually one per organisation) travel once; patients point at theirs
+  const ruleNo = new Map<string, number>();
+  const rules: { kinds: string; sources: string; qualities: string; min: number; dayless: string }[] = [];
+  const patientIds: string[] = [];
+  const patientRules: number[] = [];
+  for (const [patientId, policy] of policies) {
+    const r = dayRulesOf(policy);
+    const row = { kinds: arrayLiteral(r.kinds), sources: arrayLiteral(r.sources), qualities: arrayLiteral(r.qualities), min: r.minEventsPerDay, dayless: arrayLiteral(r.daylessQualities) };
+    const key = JSON.stringify(row);
+    let n = ruleNo.get(key);
+    if (n === undefined) {
+      rules.push(row);
+      ruleNo.set(key, (n = rules.length));
+    }
+    patientIds.push(patientId);
+    patientRules.push(n);
+    if (returning !== 'none') byPatient.set(patientId, []);
+  }
+  const { rows } = await q.query<{ days: number; written: number; removed: number; days_json: string | null }>(
+    statementFor(returning),
+    [patientIds, patientRules, rules.map((r) => r.kinds), rules.map((r) => r.sources), rules.map((r) => r.qualities), rules.map((r) => r.min), rules.map((r) => r.dayless)],
+  );
+  const row = rows[0]!;
+  const text = row.days_json;
+  if (text) {
+    type Facts = [string, boolean, number[], string[], string[], string[]];
+    type Full = [...Facts, number[], Record<string, number>, number, number];
+    for (const [patientId, list] of JSON.parse(text) as [string, (Facts | Full)[]][]) {
+      const out = byPatient.get(patientId)!;
+      for (const d of list) {
+        out.push({
+          localDate: d[0],
+          deviceActive: true,
+          qualifying: d[1],
+          qualifyingEventIds: d[2],
+          qualifyingEventSources: d[3],
+          sources: d[4],
+          serials: d[5],
+          eventIds: d.length > 6 ? (d as Full)[6] : [],
+          kindCounts: d.length > 6 ? (d as Full)[7] : {},
+          eventCount: d.length > 6 ? (d as Full)[8] : 0,
+          heartbeatCount: d.length > 6 ? (d as Full)[9] : 0,
+        });
+      }
+    }
+  }
+  return { days: Number(row.days), written: Number(row.written), removed: Number(row.removed), byPatient };
+}
+
+/** The facts of rebuilt days, as the period engine takes them. */
+export type RebuiltDayFacts = ReadonlyMap<string, readonly DayFacts[]>;

@@ -1,0 +1,162 @@
+/**
+ * Which Config a cap should run, and getting it there.
+ *
+ * desiredConfigFor: the config for whoever holds the cap at `now` (device-config-for.ts), unversioned.
+ * pushDeviceConfig: stores it as a new version in device_configs when its content differs from the latest
+ *   stored one (migration 005), points devices.config_version at it (the version every Ack carries, key 5),
+ *   audits the change, and publishes it: `downlink.updateDesiredConfig` (a retained Config on the MQTT down
+ *   topic, the thing shadow on AWS IoT) when the downlink has it, else a plain Config publish.
+ *   Publishing failures do not throw: the stored version is the truth, and the cap is offered it again when
+ *   its next Hello reports another version (config-sync.ts). Callers: the ingestor's config sync, and the
+ *   API after assigning/unassigning a cap or changing a patient's regimen or zone.
+ */
+import { MessageKind, type DeviceConfig } from '../../../protocol/src/messages.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { Downlink } from '../downlink/downlink.ts';
+import { patientForDeviceAt } from '../repositories/assignments.ts';
+import { appendAudit } from '../repositories/audit.ts';
+import { getOrganisation } from '../repositories/organisations.ts';
+import { getPatient } from '../repositories/patients.ts';
+import { RepositoryError } from '../repositories/repository-error.ts';
+import { deviceConfigFor } from './device-config-for.ts';
+
+export interface DesiredConfig {
+  deviceId: string;
+  serial: string;
+  orgId: string | null;
+  /** The patient holding the cap at `now`; null for a cap in stock (or between patients). */
+  patientId: string | null;
+  /** configVersion is 0: versions are assigned when stored. */
+  config: DeviceConfig;
+}
+
+export async function desiredConfigFor(q: Queryable, deviceId: string, now: Date): Promise<DesiredConfig> {
+  const { rows } = await q.query<{ serial: string; org_id: string | null }>('SELECT serial, org_id FROM devices WHERE id = $1', [deviceId]);
+  const device = rows[0];
+  if (!device) throw new RepositoryError('not_found', `no device ${deviceId}`);
+  const patientId = (await patientForDeviceAt(q, deviceId, now)) ?? null;
+  const patient = patientId ? await getPatient(q, patientId) : undefined;
+  const orgId = patient?.orgId ?? device.org_id;
+  const settings = orgId ? ((await getOrganisation(q, orgId))?.settings ?? {}) : {};
+  return {
+    deviceId,
+    serial: device.serial,
+    orgId,
+    patientId: patient ? patient.id : null,
+    config: deviceConfigFor(patient ? { timeZone: patient.timeZone, regimen: patient.regimen } : null, settings, now),
+  };
+}
+
+/** The content of a config without its version, with keys in a fixed order (jsonb does not keep order). */
+export function configContent(config: DeviceConfig): string {
+  const entries = Object.entries(config).filter(([k, v]) => k !== 'configVersion' && v !== undefined);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(entries);
+}
+
+export interface StoredDeviceConfig {
+  version: number;
+  config: DeviceConfig;
+  patientId: string | null;
+  reason: string;
+  createdAt: Date;
+}
+
+export async function latestDeviceConfig(q: Queryable, deviceId: string): Promise<StoredDeviceConfig | undefined> {
+  const { rows } = await q.query<{ version: number; config: DeviceConfig; patient_id: string | null; reason: string; created_at: Date }>(
+    'SELECT version, config, patient_id, reason, created_at FROM device_configs WHERE device_id = $1 ORDER BY version DESC LIMIT 1',
+    [deviceId],
+  );
+  const r = rows[0];
+  return r && { version: r.version, config: r.config, patientId: r.patient_id, reason: r.reason, createdAt: r.created_at };
+}
+
+export interface PushDeviceConfigOptions {
+  /** Audit actor: a token id, 'cli:<user>' or 'ingestor' (default). */
+  actor?: string;
+  /** Why (stored with the version and in the audit log), e.g. 'assign', 'unassign', 'regimen', 'hello', 'dst'. */
+  reason?: string;
+  /**
+   * The version the cap says it runs (its Hello). When it already runs the resulting version and nothing
+   * changed, nothing is published.
+   */
+  deviceVersion?: number;
+}
+
+export interface PushDeviceConfigResult {
+  deviceId: string;
+  serial: string;
+  version: number;
+  config: DeviceConfig;
+  /** A new version was stored (the content differed from the latest, or there was none). */
+  created: boolean;
+  published: boolean;
+  publishError?: string;
+}
+
+/** Stores (if changed), bumps devices.config_version, audits, then publishes the cap's desired config. */
+export async function pushDeviceConfig(
+  db: Database,
+  downlink: Downlink,
+  deviceId: string,
+  now: Date,
+  options: PushDeviceConfigOptions = {},
+): Promise<PushDeviceConfigResult> {
+  const reason = options.reason ?? 'sync';
+  const stored = await db.transaction(async (tx) => {
+    // The device row lock serialises concurrent pushes (API and ingestors) for one cap.
+    const locked = await tx.query<{ config_version: number }>('SELECT config_version FROM devices WHERE id = $1 FOR UPDATE', [deviceId]);
+    if (!locked.rows[0]) throw new RepositoryError('not_found', `no device ${deviceId}`);
+    const desired = await desiredConfigFor(tx, deviceId, now);
+    const latest = await latestDeviceConfig(tx, deviceId);
+    if (latest && configContent(latest.config) === configContent(desired.config)) {
+      if (locked.rows[0].config_version !== latest.version) await tx.query('UPDATE devices SET config_version = $2 WHERE id = $1', [deviceId, latest.version]);
+      return { desired, version: latest.version, config: { ...latest.config, configVersion: latest.version }, created: false };
+    }
+    const version = Math.max(latest?.version ?? 0, locked.rows[0].config_version) + 1;
+    const config: DeviceConfig = { ...desired.config, configVersion: version };
+    await tx.query('INSERT INTO device_configs (device_id, version, config, patient_id, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      deviceId,
+      version,
+      JSON.stringify(config),
+      desired.patientId,
+      reason,
+      now,
+    ]);
+    await tx.query('UPDATE devices SET config_version = $2 WHERE id = $1', [deviceId, version]);
+    await appendAudit(tx, {
+      actor: options.actor ?? 'ingestor',
+      orgId: desired.orgId,
+      action: 'device.config',
+      target: desired.serial,
+      detail: {
+        version,
+        reason,
+        patientId: desired.patientId,
+        reminderMinutes: config.reminderMinutes,
+        utcOffsetMin: config.utcOffsetMin,
+        nextOffsetChangeUnixS: config.nextOffsetChangeUnixS ?? null,
+        nextOffsetMin: config.nextOffsetMin ?? null,
+      },
+    });
+    return { desired, version, config, created: true };
+  });
+
+  const result: PushDeviceConfigResult = {
+    deviceId,
+    serial: stored.desired.serial,
+    version: stored.version,
+    config: stored.config,
+    created: stored.created,
+    published: false,
+  };
+  if (!stored.created && options.deviceVersion === stored.version) return result;
+  try {
+    if (downlink.updateDesiredConfig) await downlink.updateDesiredConfig(result.serial, stored.config);
+    else await downlink.publish(result.serial, { ...stored.config, kind: MessageKind.Config, serial: result.serial });
+    result.published = true;
+  } catch (error) {
+    result.publishError = (error as Error).message;
+  }
+  return result;
+}
