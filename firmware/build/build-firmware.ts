@@ -87,10 +87,13 @@ export async function buildFirmware(): Promise<FirmwareBuild> {
     __PILLCAP_BUILD_UNIX_S__: String(buildUnixS),
   });
 
+  // The device bundle ships without the modem/uplink trace lines (firmware/src/trace.ts); the self-test and
+  // the simulator's bundle keep them.
+  const deviceDefines = (hash: string): Record<string, string> => ({ ...defines(hash), __PILLCAP_TRACE__: 'false' });
   const deviceEntry = join(FIRMWARE_DIR, 'ports', 'moddable', 'entry.ts');
-  const draft = await bundleText(baseOptions(deviceEntry, defines(HASH_PLACEHOLDER)));
+  const draft = await bundleText(baseOptions(deviceEntry, deviceDefines(HASH_PLACEHOLDER)));
   const imageHash = createHash('sha256').update(draft).digest('hex').slice(0, 32);
-  const device = await bundle(deviceEntry, defines(imageHash));
+  const device = await bundle(deviceEntry, deviceDefines(imageHash));
   const header = `/* pillcap firmware ${version} image ${imageHash} (Moddable XS, ES2020) */\n`;
   await writeFile(MODDABLE_BUNDLE, header + device.text);
 

@@ -167,48 +167,41 @@ export async function upsertDays(q: Queryable, patientId: string, days: readonly
 }
 
 
-const digest = (value: unknown): string => createHash('sha1').update(JSON.stringify(value)).digest('base64');
 
 /**
- * Writes day rows (insert or replace). With `skipUnchanged`, the stored digests are read first and rows whose
- * content is unchanged are not sent at all (a full rebuild that changes nothing costs one small read).
+ * Writes day rows (insert or replace) built by the TypeScript day engine (the ingestor's incremental path).
+ * A row whose content is unchanged is not rewritten: the same column comparison as the set-based rebuild.
  */
 export async function upsertDaysMany(
   q: Queryable,
   groups: readonly { patientId: string; days: readonly MonitoredDay[] }[],
-  options: { skipUnchanged?: boolean } = {},
 ): Promise<{ written: number }> {
-  let rows = groups.flatMap((g) => g.days.map((d) => ({ patientId: g.patientId, d, hash: digest(d) })));
-  if (options.skipUnchanged && rows.length > 0) {
-    const { rows: stored } = await q.query<{ patient_id: string; local_date: string | Date; content_hash: string }>(
-      'SELECT patient_id, local_date, content_hash FROM monitored_days WHERE patient_id = ANY($1::uuid[])',
-      [groups.map((g) => g.patientId)],
-    );
-    const known = new Set(stored.map((r) => `${r.patient_id}|${toLocalDate(r.local_date)}|${r.content_hash}`));
-    rows = rows.filter((r) => !known.has(`${r.patientId}|${r.d.localDate}|${r.hash}`));
-  }
+  const rows = groups.flatMap((g) => g.days.map((d) => ({ patientId: g.patientId, d })));
   const arrayLiteral = (xs: readonly (string | number)[]): string => `{${xs.map((x) => (typeof x === 'number' ? String(x) : `"${String(x).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
   // Parallel arrays + unnest: one statement per chunk; ragged arrays travel as array literals.
   for (let i = 0; i < rows.length; i += 20_000) {
     const chunk = rows.slice(i, i + 20_000);
     await q.query(
       `INSERT INTO monitored_days (patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids,
-                                   qualifying_sources, sources, serials, event_count, heartbeat_count, kind_counts, content_hash, updated_at)
+                                   qualifying_sources, sources, serials, event_count, heartbeat_count, kind_counts, updated_at)
        SELECT r.patient_id, r.local_date, r.device_active, r.qualifying, r.event_ids::bigint[], r.qualifying_event_ids::bigint[],
-              r.qualifying_sources::text[], r.sources::text[], r.serials::text[], r.event_count, r.heartbeat_count, r.kind_counts::jsonb,
-              r.content_hash, now()
+              r.qualifying_sources::text[], r.sources::text[], r.serials::text[], r.event_count, r.heartbeat_count, r.kind_counts::jsonb, now()
          FROM unnest($1::uuid[], $2::date[], $3::boolean[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::integer[], $11::integer[], $12::text[], $13::text[])
+                     $10::integer[], $11::integer[], $12::text[])
            AS r(patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids, qualifying_sources, sources, serials,
-                event_count, heartbeat_count, kind_counts, content_hash)
+                event_count, heartbeat_count, kind_counts)
        ON CONFLICT (patient_id, local_date) DO UPDATE SET
          device_active = EXCLUDED.device_active, qualifying = EXCLUDED.qualifying, event_ids = EXCLUDED.event_ids,
          qualifying_event_ids = EXCLUDED.qualifying_event_ids, qualifying_sources = EXCLUDED.qualifying_sources,
          sources = EXCLUDED.sources, serials = EXCLUDED.serials, event_count = EXCLUDED.event_count,
-         heartbeat_count = EXCLUDED.heartbeat_count, kind_counts = EXCLUDED.kind_counts, content_hash = EXCLUDED.content_hash,
-         updated_at = now()
+         heartbeat_count = EXCLUDED.heartbeat_count, kind_counts = EXCLUDED.kind_counts, updated_at = now()
        -- an unchanged day is not rewritten
-       WHERE monitored_days.content_hash IS DISTINCT FROM EXCLUDED.content_hash`,
+       WHERE (monitored_days.device_active, monitored_days.qualifying, monitored_days.event_ids, monitored_days.qualifying_event_ids,
+              monitored_days.qualifying_sources, monitored_days.sources, monitored_days.serials, monitored_days.event_count,
+              monitored_days.heartbeat_count, monitored_days.kind_counts)
+             IS DISTINCT FROM
+             (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.event_ids, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
+              EXCLUDED.sources, EXCLUDED.serials, EXCLUDED.event_count, EXCLUDED.heartbeat_count, EXCLUDED.kind_counts)`,
       [
         chunk.map((r) => r.patientId),
         chunk.map((r) => r.d.localDate),
@@ -222,7 +215,6 @@ export async function upsertDaysMany(
         chunk.map((r) => r.d.eventCount),
         chunk.map((r) => r.d.heartbeatCount),
         chunk.map((r) => JSON.stringify(r.d.kindCounts)),
-        chunk.map((r) => r.hash),
       ],
     );
   }
@@ -236,17 +228,6 @@ export async function deleteDays(q: Queryable, patientDates: readonly { patientI
     `DELETE FROM monitored_days m USING jsonb_to_recordset($1::jsonb) AS r(patient_id uuid, local_date date)
       WHERE m.patient_id = r.patient_id AND m.local_date = r.local_date`,
     [JSON.stringify(patientDates.map((p) => ({ patient_id: p.patientId, local_date: p.localDate })))],
-  );
-}
-
-/** Deletes the patients' day rows except the ones listed (the days a rebuild produced). */
-export async function deleteDaysExcept(q: Queryable, patientIds: readonly string[], keep: readonly { patientId: string; localDate: LocalDate }[]): Promise<void> {
-  if (patientIds.length === 0) return;
-  await q.query(
-    `DELETE FROM monitored_days m
-      WHERE m.patient_id = ANY($1::uuid[])
-        AND NOT EXISTS (SELECT 1 FROM unnest($2::uuid[], $3::date[]) AS k(p, d) WHERE k.p = m.patient_id AND k.d = m.local_date)`,
-    [patientIds, keep.map((k) => k.patientId), keep.map((k) => k.localDate)],
   );
 }
 
@@ -356,24 +337,19 @@ export async function loadExportedPeriods(q: Queryable, contexts: ReadonlyMap<st
 /**
  * Stores the engine's periods; export snapshots are never touched here. Rows whose computed content is
  * unchanged (same digest) are not sent.
+ *
+ * Cost: the evidence (several kB per period) dominates. It is serialised once; that text feeds the digest and
+ * is spliced verbatim into one JSON document per chunk, which PostgreSQL parses once (`jsonb_to_recordset`),
+ * instead of being escaped into an array literal and parsed twice.
  */
 export async function savePeriods(q: Queryable, groups: readonly { patientId: string; periods: readonly PeriodResult[] }[]): Promise<{ written: number }> {
   let rows = groups.flatMap((g) =>
     g.periods.map((p) => {
-      const content = {
-        episode: p.episode,
-        index: p.index,
-        startDate: p.startDate,
-        endDate: p.endDate,
-        status: p.status,
-        monitoredDays: p.monitoredDays,
-        deviceActiveDays: p.deviceActiveDays,
-        supplyCode: p.supplyCode,
-        setupCode: p.setupCode,
-        evidence: p.evidence,
-        amendment: p.amendment,
-      };
-      return { patientId: g.patientId, p, evidence: JSON.stringify(p.evidence), hash: digest(content) };
+      const evidence = JSON.stringify(p.evidence);
+      const amendment = p.amendment ? JSON.stringify(p.amendment) : 'null';
+      const head = JSON.stringify([p.episode, p.index, p.startDate, p.endDate, p.status, p.monitoredDays, p.deviceActiveDays, p.supplyCode, p.setupCode]);
+      const hash = createHash('sha1').update(head).update(evidence).update(amendment).digest('base64');
+      return { patientId: g.patientId, p, evidence, amendment, hash };
     }),
   );
   if (rows.length === 0) return { written: 0 };
@@ -385,6 +361,15 @@ export async function savePeriods(q: Queryable, groups: readonly { patientId: st
   rows = rows.filter((r) => !known.has(`${r.patientId}|${r.p.episode}|${r.p.index}|${r.hash}`));
   for (let i = 0; i < rows.length; i += 5_000) {
     const chunk = rows.slice(i, i + 5_000);
+    const doc = `[${chunk
+      .map(
+        (r) =>
+          `{"patient_id":${JSON.stringify(r.patientId)},"episode":${r.p.episode},"period_index":${r.p.index},"start_date":${JSON.stringify(r.p.startDate)},` +
+          `"end_date":${JSON.stringify(r.p.endDate)},"status":${JSON.stringify(r.p.status)},"monitored_days":${r.p.monitoredDays},` +
+          `"device_active_days":${r.p.deviceActiveDays},"supply_code":${JSON.stringify(r.p.supplyCode)},"setup_code":${JSON.stringify(r.p.setupCode)},` +
+          `"evidence":${r.evidence},"amended_diff":${r.amendment},"content_hash":${JSON.stringify(r.hash)}}`,
+      )
+      .join(',')}]`;
     await q.query(
       `INSERT INTO billing_periods (patient_id, episode, period_index, start_date, end_date, status, monitored_days,
                                     device_active_days, supply_code, setup_code, evidence, amended_diff, amended_at, content_hash, computed_at)
@@ -392,12 +377,11 @@ export async function savePeriods(q: Queryable, groups: readonly { patientId: st
               -- CHECK constraints apply to the proposed row before ON CONFLICT: only a row holding a snapshot
               -- may be exported/amended, and that is decided in the UPDATE branch
               CASE WHEN r.status IN ('exported', 'amended') THEN 'closed' ELSE r.status END, r.monitored_days, r.device_active_days,
-              r.supply_code, r.setup_code, r.evidence::jsonb, r.amended_diff::jsonb,
-              CASE WHEN r.amended_diff IS NULL THEN NULL ELSE now() END, r.content_hash, now()
-         FROM unnest($1::uuid[], $2::integer[], $3::integer[], $4::date[], $5::date[], $6::text[], $7::integer[], $8::integer[],
-                     $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-           AS r(patient_id, episode, period_index, start_date, end_date, status, monitored_days, device_active_days, supply_code,
-                setup_code, evidence, amended_diff, content_hash)
+              r.supply_code, r.setup_code, r.evidence, NULLIF(r.amended_diff, 'null'::jsonb),
+              CASE WHEN NULLIF(r.amended_diff, 'null'::jsonb) IS NULL THEN NULL ELSE now() END, r.content_hash, now()
+         FROM jsonb_to_recordset($1::jsonb)
+           AS r(patient_id uuid, episode integer, period_index integer, start_date date, end_date date, status text, monitored_days integer,
+                device_active_days integer, supply_code text, setup_code text, evidence jsonb, amended_diff jsonb, content_hash text)
        ON CONFLICT (patient_id, episode, period_index) DO UPDATE SET
          start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date, monitored_days = EXCLUDED.monitored_days,
          device_active_days = EXCLUDED.device_active_days, supply_code = EXCLUDED.supply_code, setup_code = EXCLUDED.setup_code,
@@ -408,21 +392,7 @@ export async function savePeriods(q: Queryable, groups: readonly { patientId: st
          amended_at = CASE WHEN billing_periods.export_snapshot IS NULL OR EXCLUDED.amended_diff IS NULL THEN NULL
                            WHEN billing_periods.amended_diff IS DISTINCT FROM EXCLUDED.amended_diff THEN now()
                            ELSE billing_periods.amended_at END`,
-      [
-        chunk.map((r) => r.patientId),
-        chunk.map((r) => r.p.episode),
-        chunk.map((r) => r.p.index),
-        chunk.map((r) => r.p.startDate),
-        chunk.map((r) => r.p.endDate),
-        chunk.map((r) => r.p.status),
-        chunk.map((r) => r.p.monitoredDays),
-        chunk.map((r) => r.p.deviceActiveDays),
-        chunk.map((r) => r.p.supplyCode),
-        chunk.map((r) => r.p.setupCode),
-        chunk.map((r) => r.evidence),
-        chunk.map((r) => (r.p.amendment ? JSON.stringify(r.p.amendment) : null)),
-        chunk.map((r) => r.hash),
-      ],
+      [doc],
     );
   }
   return { written: rows.length };

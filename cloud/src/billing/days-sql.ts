@@ -49,6 +49,12 @@ WITH input AS MATERIALIZED (
     JOIN unnest($3::text[], $4::text[], $5::text[], $6::integer[], $7::text[]) WITH ORDINALITY AS r(kinds, sources, qualities, min_events, dayless, rules_no)
       ON r.rules_no = x.rules_no
 ),
+-- a heartbeat belongs to the patient who held the cap at sampled_at, over [assigned_at, unassigned_at)
+held AS (
+  SELECT DISTINCT i.patient_id, i.time_zone, a.device_id, dv.serial
+    FROM input i JOIN device_assignments a ON a.patient_id = i.patient_id JOIN devices dv ON dv.id = a.device_id
+),
+-- events and heartbeats in one stream (a heartbeat has no id), so one sort and one aggregation build every day
 ev AS (
   SELECT i.patient_id, (e.occurred_at AT TIME ZONE i.time_zone)::date AS local_date, e.id, e.kind, e.source, dv.serial,
          (e.kind = ANY(i.kinds) AND e.source = ANY(i.sources) AND e.time_quality = ANY(i.qualities)) AS q
@@ -56,57 +62,41 @@ ev AS (
     JOIN events e ON e.patient_id = i.patient_id
     JOIN devices dv ON dv.id = e.device_id
    WHERE e.occurred_at IS NOT NULL AND e.time_quality <> ALL(i.dayless)
-),
--- rows reach the aggregates in (patient, date, id) order: plain array_agg keeps that order without a sort per
--- group and per aggregate (the billing property test checks the result on PostgreSQL and PGlite)
-ed AS (
-  SELECT ev.patient_id, ev.local_date,
-         array_agg(ev.id) AS event_ids,
-         array_agg(ev.id) FILTER (WHERE ev.q) AS q_ids,
-         array_agg(ev.source) FILTER (WHERE ev.q) AS q_sources,
-         ${DISTINCT_SOURCES_SQL} AS q_distinct_sources,
-         CASE WHEN min(ev.serial) = max(ev.serial) THEN min(ev.serial) END AS serial_one,
-         array_agg(ev.serial) AS serials_raw,
-         count(*)::integer AS n,
-         ${KIND_COUNTS_SQL} AS kind_counts
-    FROM (SELECT * FROM ev ORDER BY ev.patient_id, ev.local_date, ev.id) ev
-   GROUP BY ev.patient_id, ev.local_date
-),
--- a heartbeat belongs to the patient who held the cap at sampled_at, over [assigned_at, unassigned_at)
-held AS (
-  SELECT DISTINCT i.patient_id, i.time_zone, a.device_id, dv.serial
-    FROM input i JOIN device_assignments a ON a.patient_id = i.patient_id JOIN devices dv ON dv.id = a.device_id
-),
-hd AS (
-  SELECT hp.patient_id, (h.sampled_at AT TIME ZONE hp.time_zone)::date AS local_date, count(*)::integer AS n,
-         CASE WHEN min(hp.serial) = max(hp.serial) THEN min(hp.serial) END AS serial_one,
-         array_agg(hp.serial) AS serials_raw
+  UNION ALL
+  SELECT hp.patient_id, (h.sampled_at AT TIME ZONE hp.time_zone)::date, NULL::bigint, NULL::smallint, NULL::text, hp.serial, false
     FROM held hp
     JOIN heartbeats h ON h.device_id = hp.device_id AND h.sampled_at IS NOT NULL
    WHERE EXISTS (SELECT 1 FROM device_assignments a
                   WHERE a.patient_id = hp.patient_id AND a.device_id = h.device_id
                     AND h.sampled_at >= a.assigned_at AND (a.unassigned_at IS NULL OR h.sampled_at < a.unassigned_at))
-   GROUP BY hp.patient_id, 2
+),
+-- rows reach the aggregates in (patient, date, id) order: plain array_agg keeps that order without a sort per
+-- group and per aggregate (the billing property test checks the result on PostgreSQL and PGlite)
+dd AS (
+  SELECT ev.patient_id, ev.local_date,
+         COALESCE(array_agg(ev.id) FILTER (WHERE ev.id IS NOT NULL), '{}') AS event_ids,
+         COALESCE(array_agg(ev.id) FILTER (WHERE ev.q), '{}') AS q_ids,
+         COALESCE(array_agg(ev.source) FILTER (WHERE ev.q), '{}') AS q_sources,
+         ${DISTINCT_SOURCES_SQL} AS q_distinct_sources,
+         -- distinct serials, sorted; the sort runs only on days that saw more than one cap
+         CASE WHEN min(ev.serial) = max(ev.serial) THEN ARRAY[min(ev.serial)]
+              ELSE ARRAY(SELECT DISTINCT s COLLATE "C" FROM unnest(array_agg(ev.serial)) AS s ORDER BY 1) END AS serials,
+         count(ev.id)::integer AS event_count,
+         count(*) FILTER (WHERE ev.id IS NULL)::integer AS heartbeat_count,
+         ${KIND_COUNTS_SQL} AS kind_counts
+    FROM (SELECT * FROM ev ORDER BY ev.patient_id, ev.local_date, ev.id) ev
+   GROUP BY ev.patient_id, ev.local_date
 ),
 days AS MATERIALIZED (
-  SELECT j.patient_id, j.local_date, j.event_ids, j.event_count, j.heartbeat_count, j.kind_counts, j.serials,
-         j.qualifying,
-         CASE WHEN j.qualifying THEN j.q_ids ELSE '{}' END AS qualifying_event_ids,
-         CASE WHEN j.qualifying THEN j.q_sources ELSE '{}' END AS qualifying_sources,
-         CASE WHEN j.qualifying THEN j.q_distinct_sources ELSE '{}' END AS sources
-    FROM (
-      SELECT COALESCE(ed.patient_id, hd.patient_id) AS patient_id, COALESCE(ed.local_date, hd.local_date) AS local_date,
-             COALESCE(ed.event_ids, '{}') AS event_ids, COALESCE(ed.n, 0) AS event_count, COALESCE(hd.n, 0) AS heartbeat_count,
-             COALESCE(ed.kind_counts, '{}'::jsonb) AS kind_counts,
-             -- distinct serials, sorted; the sort runs only on days that saw more than one cap
-             CASE WHEN ed.serial_one IS NOT NULL AND (hd.patient_id IS NULL OR hd.serial_one = ed.serial_one) THEN ARRAY[ed.serial_one]
-                  WHEN ed.patient_id IS NULL AND hd.serial_one IS NOT NULL THEN ARRAY[hd.serial_one]
-                  ELSE ARRAY(SELECT DISTINCT s COLLATE "C" FROM unnest(COALESCE(ed.serials_raw, '{}') || COALESCE(hd.serials_raw, '{}')) AS s ORDER BY 1) END AS serials,
-             COALESCE(ed.q_ids, '{}') AS q_ids, COALESCE(ed.q_sources, '{}') AS q_sources, COALESCE(ed.q_distinct_sources, '{}') AS q_distinct_sources,
-             COALESCE(cardinality(ed.q_ids), 0) >= i.min_events AS qualifying
-        FROM ed FULL JOIN hd ON hd.patient_id = ed.patient_id AND hd.local_date = ed.local_date
-        JOIN input i ON i.patient_id = COALESCE(ed.patient_id, hd.patient_id)
-    ) j
+  SELECT dd.patient_id, dd.local_date, dd.event_ids, dd.event_count, dd.heartbeat_count, dd.kind_counts, dd.serials, q.qualifying,
+         CASE WHEN q.qualifying THEN dd.q_ids ELSE '{}' END AS qualifying_event_ids,
+         CASE WHEN q.qualifying THEN dd.q_sources ELSE '{}' END AS qualifying_sources,
+         CASE WHEN q.qualifying THEN dd.q_distinct_sources ELSE '{}' END AS sources
+    FROM dd JOIN input i ON i.patient_id = dd.patient_id
+   CROSS JOIN LATERAL (SELECT cardinality(dd.q_ids) >= i.min_events AS qualifying) q
+),
+stored AS (
+  SELECT count(*) AS n FROM monitored_days m WHERE m.patient_id = ANY($1::uuid[])
 ),
 written AS (
   INSERT INTO monitored_days AS m (patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids, qualifying_sources,
@@ -125,11 +115,17 @@ written AS (
         IS DISTINCT FROM
         (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.event_ids, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
          EXCLUDED.sources, EXCLUDED.serials, EXCLUDED.event_count, EXCLUDED.heartbeat_count, EXCLUDED.kind_counts)
-  RETURNING 1
+  RETURNING (xmax = 0) AS inserted
+),
+-- stored rows that no rebuilt day matched = stored - (rebuilt - newly inserted); the anti-join below only runs
+-- when that is not zero (a one-time filter), which is the common case of a rebuild
+stale AS (
+  SELECT (SELECT n FROM stored) - ((SELECT count(*) FROM days) - (SELECT count(*) FROM written WHERE inserted)) AS n
 ),
 removed AS (
   DELETE FROM monitored_days m
-   WHERE m.patient_id = ANY($1::uuid[])
+   WHERE (SELECT n FROM stale) > 0
+     AND m.patient_id = ANY($1::uuid[])
      AND NOT EXISTS (SELECT 1 FROM days d WHERE d.patient_id = m.patient_id AND d.local_date = m.local_date)
   RETURNING 1
 )

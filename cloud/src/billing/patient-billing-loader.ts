@@ -26,10 +26,14 @@ export async function computeBillingForPatients(
   asOf: Date,
   /** days already in memory (a rebuild just produced them): saves re-reading monitored_days */
   preloadedDays?: ReadonlyMap<string, readonly DayFacts[]>,
+  /** contexts already loaded by the caller */
+  preloadedContexts?: ReadonlyMap<string, PatientContext>,
 ): Promise<Map<string, PatientBillingWithContext>> {
   const out = new Map<string, PatientBillingWithContext>();
   if (patientIds.length === 0) return out;
-  const contexts = await loadPatientContexts(q, patientIds);
+  const contexts = preloadedContexts
+    ? new Map(patientIds.flatMap((id) => (preloadedContexts.has(id) ? [[id, preloadedContexts.get(id)!] as const] : [])))
+    : await loadPatientContexts(q, patientIds);
   const ids = [...contexts.keys()];
   const days = preloadedDays ?? (await loadDays(q, ids));
   const assignments = await loadAssignments(q, ids);

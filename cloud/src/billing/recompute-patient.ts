@@ -4,12 +4,32 @@
  */
 import type { Database, Queryable } from '../db/database.ts';
 import { PatientNotFoundError } from './billing-errors.ts';
-import { listOrganisationPatientIds, savePeriods } from './billing-repository.ts';
+import { listOrganisationPatientIds, loadPatientContexts, savePeriods, type PatientContext } from './billing-repository.ts';
+import { rebuildDaysInSql } from './days-sql.ts';
 import { computeBillingForPatients } from './patient-billing-loader.ts';
 import type { DayFacts, PatientBilling } from './patient-billing.ts';
-import { rebuildDaysForPatients } from './refresh-days.ts';
 
 export { PatientNotFoundError };
+
+/** Milliseconds spent per phase (summed over batches and connections); filled when passed in, for the bench. */
+export interface RecomputePhases {
+  /** monitored_days rebuilt from events and heartbeats (one set-based statement per batch) */
+  days: number;
+  /** the other inputs loaded and the pure engine run (periods, codes, evidence) */
+  periods: number;
+  /** billing_periods written (unchanged rows skipped) */
+  save: number;
+}
+
+const timed = async <T>(phases: RecomputePhases | undefined, phase: keyof RecomputePhases, work: () => Promise<T>): Promise<T> => {
+  if (!phases) return work();
+  const t0 = performance.now();
+  try {
+    return await work();
+  } finally {
+    phases[phase] += performance.now() - t0;
+  }
+};
 
 /** Recomputes and stores the periods of these patients from their stored days (inside the caller's tx). */
 export async function recomputePeriodsInTx(
@@ -17,22 +37,76 @@ export async function recomputePeriodsInTx(
   patientIds: readonly string[],
   asOf: Date,
   preloadedDays?: ReadonlyMap<string, readonly DayFacts[]>,
+  preloadedContexts?: ReadonlyMap<string, PatientContext>,
+  phases?: RecomputePhases,
 ): Promise<Map<string, PatientBilling>> {
-  const computed = await computeBillingForPatients(tx, patientIds, asOf, preloadedDays);
-  await savePeriods(
-    tx,
-    [...computed.entries()].map(([patientId, c]) => ({ patientId, periods: c.billing.periods })),
+  const computed = await timed(phases, 'periods', () => computeBillingForPatients(tx, patientIds, asOf, preloadedDays, preloadedContexts));
+  await timed(phases, 'save', () =>
+    savePeriods(
+      tx,
+      [...computed.entries()].map(([patientId, c]) => ({ patientId, periods: c.billing.periods })),
+    ),
   );
   return new Map([...computed.entries()].map(([id, c]) => [id, c.billing]));
 }
 
-/** Full recompute of several patients: days from raw events/heartbeats, then periods. One transaction. */
-export async function recomputePatients(db: Database, patientIds: readonly string[], options: { asOf?: Date } = {}): Promise<Map<string, PatientBilling>> {
+/** Patients per statement from which the bulk plan (hash joins over whole tables) beats index lookups. */
+const BULK_PLAN_MIN_PATIENTS = 500;
+
+/**
+ * Full recompute of several patients: days rebuilt from raw events/heartbeats by one set-based statement
+ * (days-sql.ts), then periods, codes and evidence by the pure engine, stored. One transaction.
+ */
+export async function recomputePatients(
+  db: Database,
+  patientIds: readonly string[],
+  options: { asOf?: Date; phases?: RecomputePhases } = {},
+): Promise<Map<string, PatientBilling>> {
   const asOf = options.asOf ?? new Date();
   return db.transaction(async (tx) => {
-    const days = await rebuildDaysForPatients(tx, patientIds, { recomputeExportedPeriods: false });
-    return recomputePeriodsInTx(tx, patientIds, asOf, days);
+    if (patientIds.length >= BULK_PLAN_MIN_PATIENTS) await useBulkPlan(tx);
+    const { contexts, byPatient } = await timed(options.phases, 'days', async () => {
+      const contexts = await loadPatientContexts(tx, patientIds);
+      const { byPatient } = await rebuildDaysInSql(tx, new Map([...contexts].map(([id, c]) => [id, c.policy])), { returning: 'facts' });
+      return { contexts, byPatient };
+    });
+    return recomputePeriodsInTx(tx, [...contexts.keys()], asOf, byPatient, contexts, options.phases);
   });
+}
+
+/**
+ * Transaction-local planner settings for statements over thousands of patients: the patient list arrives as
+ * an array parameter, whose size the planner cannot see, so it would pick per-patient index lookups (nested
+ * loops) where one pass over events and heartbeats with hash joins is several times cheaper; the aggregation
+ * needs memory for its sorts; JIT compilation costs more than it saves here.
+ */
+async function useBulkPlan(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('work_mem', '256MB', true), set_config('jit', 'off', true)`);
+}
+
+/**
+ * Full recompute of many patients, in batches (one transaction each) run on up to `concurrency` connections
+ * at once (PGlite runs them one after another). Returns the counts only, so memory stays bounded.
+ */
+export async function recomputePatientsInBatches(
+  db: Database,
+  patientIds: readonly string[],
+  options: { asOf?: Date; batchSize?: number; concurrency?: number; phases?: RecomputePhases } = {},
+): Promise<{ patients: number; periods: number }> {
+  const batchSize = options.batchSize ?? 2_500;
+  const concurrency = db.kind === 'pglite' ? 1 : Math.max(1, options.concurrency ?? 2);
+  const batches: string[][] = [];
+  for (let i = 0; i < patientIds.length; i += batchSize) batches.push(patientIds.slice(i, i + batchSize));
+  let next = 0;
+  let periods = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      for (const b of (await recomputePatients(db, batch, options)).values()) periods += b.periods.length;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+  return { patients: patientIds.length, periods };
 }
 
 export async function recomputePatient(db: Database, patientId: string, options: { asOf?: Date } = {}): Promise<PatientBilling> {
@@ -50,10 +124,10 @@ export async function billingForPatient(db: Queryable, patientId: string, option
 
 /**
  * Recomputes every patient of an organisation (after a change to organisations.settings.billing: stored days
- * carry the qualification of the policy they were built with). Batches of 1,000 patients, one transaction each.
+ * carry the qualification of the policy they were built with). Batches of 2,500 patients, one transaction each.
  */
-export async function recomputeOrganisation(db: Database, orgId: string, options: { asOf?: Date } = {}): Promise<{ patients: number }> {
+export async function recomputeOrganisation(db: Database, orgId: string, options: { asOf?: Date; concurrency?: number } = {}): Promise<{ patients: number }> {
   const ids = await listOrganisationPatientIds(db, orgId);
-  for (let i = 0; i < ids.length; i += 1_000) await recomputePatients(db, ids.slice(i, i + 1_000), options);
+  await recomputePatientsInBatches(db, ids, options);
   return { patients: ids.length };
 }

@@ -11,7 +11,6 @@
 import type { Queryable } from '../db/database.ts';
 import {
   deleteDays,
-  deleteDaysExcept,
   loadEventsInWindows,
   loadHeartbeatsInWindows,
   loadPatientContexts,
@@ -22,6 +21,7 @@ import {
 } from './billing-repository.ts';
 import { localDateOf, utcWindowCovering, type LocalDate } from './local-date.ts';
 import { buildMonitoredDays, type MonitoredDay } from './monitored-days.ts';
+import { rebuildDaysInSql } from './days-sql.ts';
 import { recomputePeriodsInTx } from './recompute-patient.ts';
 
 export interface IngestedEvent {
@@ -108,36 +108,24 @@ async function refreshDaysAt(tx: Queryable, instants: Map<string, Date[]>, now: 
   if (touchedExports.length > 0) await recomputePeriodsInTx(tx, touchedExports, now);
 }
 
-/** Rebuilds every day of these patients from scratch (policy or time-zone change, repair, bench). */
+/**
+ * Rebuilds every day of these patients from scratch (policy or time-zone change, repair, reassignment), in the
+ * database with one set-based statement (days-sql.ts; same rules as buildMonitoredDays, proven equal by test).
+ */
 export async function rebuildDaysForPatients(
   tx: Queryable,
   patientIds: readonly string[],
   options: { recomputeExportedPeriods?: boolean; now?: Date } = {},
 ): Promise<Map<string, MonitoredDay[]>> {
-  const out = new Map<string, MonitoredDay[]>();
-  if (patientIds.length === 0) return out;
+  if (patientIds.length === 0) return new Map();
   const contexts = await loadPatientContexts(tx, patientIds);
-  const windows: PatientWindow[] = [...contexts.keys()].map((patientId) => ({ patientId, start: null, end: null }));
-  const events = await loadEventsInWindows(tx, windows);
-  const heartbeats = await loadHeartbeatsInWindows(tx, windows);
-  const eventsBy = groupByPatient(events);
-  const hbBy = groupByPatient(heartbeats);
-  for (const [patientId, ctx] of contexts) {
-    out.set(patientId, buildMonitoredDays(eventsBy.get(patientId) ?? [], ctx.patient.timeZone, ctx.policy, hbBy.get(patientId) ?? []));
-  }
-  const groups = [...out].map(([patientId, days]) => ({ patientId, days }));
-  await deleteDaysExcept(
-    tx,
-    [...contexts.keys()],
-    groups.flatMap((g) => g.days.map((d) => ({ patientId: g.patientId, localDate: d.localDate }))),
-  );
-  await upsertDaysMany(tx, groups, { skipUnchanged: true });
+  const { byPatient } = await rebuildDaysInSql(tx, new Map([...contexts].map(([id, c]) => [id, c.policy])), { returning: 'full' });
   // exported periods must show an amendment at once (e.g. after a reassignment moved events)
   if (options.recomputeExportedPeriods ?? true) {
     const exported = await patientsWithExports(tx, [...contexts.keys()]);
-    if (exported.length > 0) await recomputePeriodsInTx(tx, exported, options.now ?? new Date(), out);
+    if (exported.length > 0) await recomputePeriodsInTx(tx, exported, options.now ?? new Date(), byPatient, contexts);
   }
-  return out;
+  return byPatient;
 }
 
 function groupByPatient<T extends { patientId: string }>(rows: readonly T[]): Map<string, T[]> {

@@ -20,6 +20,9 @@ import { getPatient } from '../repositories/patients.ts';
 import { RepositoryError } from '../repositories/repository-error.ts';
 import { deviceConfigFor } from './device-config-for.ts';
 
+/** First key of the per-device advisory lock ("cfg" in ASCII); the second is hashtext(device id). */
+const CONFIG_LOCK_SPACE = 0x636667;
+
 export interface DesiredConfig {
   deviceId: string;
   serial: string;
@@ -104,8 +107,10 @@ export async function pushDeviceConfig(
 ): Promise<PushDeviceConfigResult> {
   const reason = options.reason ?? 'sync';
   const stored = await db.transaction(async (tx) => {
-    // The device row lock serialises concurrent pushes (API and ingestors) for one cap.
-    const locked = await tx.query<{ config_version: number }>('SELECT config_version FROM devices WHERE id = $1 FOR UPDATE', [deviceId]);
+    // An advisory lock serialises concurrent pushes (API and ingestors) for one cap. Not the device row: the
+    // ingestor's group transactions lock those, and a push holding one would stall a whole group's commit.
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [CONFIG_LOCK_SPACE, deviceId]);
+    const locked = await tx.query<{ config_version: number }>('SELECT config_version FROM devices WHERE id = $1', [deviceId]);
     if (!locked.rows[0]) throw new RepositoryError('not_found', `no device ${deviceId}`);
     const desired = await desiredConfigFor(tx, deviceId, now);
     const latest = await latestDeviceConfig(tx, deviceId);
@@ -123,7 +128,6 @@ export async function pushDeviceConfig(
       reason,
       now,
     ]);
-    await tx.query('UPDATE devices SET config_version = $2 WHERE id = $1', [deviceId, version]);
     await appendAudit(tx, {
       actor: options.actor ?? 'ingestor',
       orgId: desired.orgId,
@@ -139,6 +143,8 @@ export async function pushDeviceConfig(
         nextOffsetMin: config.nextOffsetMin ?? null,
       },
     });
+    // Last, so the device row is locked only for the commit.
+    await tx.query('UPDATE devices SET config_version = $2 WHERE id = $1', [deviceId, version]);
     return { desired, version, config, created: true };
   });
 
@@ -159,4 +165,25 @@ export async function pushDeviceConfig(
     result.publishError = (error as Error).message;
   }
   return result;
+}
+
+/**
+ * After a patient's regimen or time zone changed: pushes the config of every cap the patient holds at `now`
+ * (normally one). Returns one result per cap.
+ */
+export async function pushConfigsForPatient(
+  db: Database,
+  downlink: Downlink,
+  patientId: string,
+  now: Date,
+  options: PushDeviceConfigOptions = {},
+): Promise<PushDeviceConfigResult[]> {
+  const { rows } = await db.query<{ device_id: string }>(
+    `SELECT DISTINCT device_id FROM device_assignments
+      WHERE patient_id = $1 AND assigned_at <= $2 AND (unassigned_at IS NULL OR unassigned_at > $2)`,
+    [patientId, now],
+  );
+  const results: PushDeviceConfigResult[] = [];
+  for (const r of rows) results.push(await pushDeviceConfig(db, downlink, r.device_id, now, { reason: 'patient', ...options }));
+  return results;
 }

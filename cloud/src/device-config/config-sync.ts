@@ -62,49 +62,67 @@ export interface ConfigSyncOptions {
   onFailed?: () => void;
 }
 
+/**
+ * One worker per ingestor process: devices seen in committed groups accumulate while it runs, so under load
+ * one query covers many groups, and config work never holds more than one database connection (a push may
+ * wait for a group commit that holds the cap's row; several at once would starve the ingestor's pool).
+ */
 export class ConfigSync {
-  /** Devices with a push in progress: a burst of uplinks from one cap triggers one push, not many. */
-  private readonly busy = new Set<string>();
+  /** Device id => a Hello was among its uplinks since the last round. */
+  private readonly pending = new Map<string, boolean>();
+  private running: Promise<void> | undefined;
+
   constructor(private readonly o: ConfigSyncOptions) {}
 
-  /** After a committed group: never rejects. */
-  async afterCommit(outcomes: readonly UplinkOutcome[]): Promise<void> {
+  /** After a committed group. Resolves once these devices have been handled; never rejects. */
+  afterCommit(outcomes: readonly UplinkOutcome[]): Promise<void> {
+    for (const o of outcomes) {
+      if (!o.deviceId || o.status === 'quarantined') continue;
+      this.pending.set(o.deviceId, (this.pending.get(o.deviceId) ?? false) || o.kind === MessageKind.Hello);
+    }
+    if (!this.running && this.pending.size > 0) this.running = this.loop();
+    return this.running ?? Promise.resolve();
+  }
+
+  private async loop(): Promise<void> {
     try {
-      const seen = new Set<string>();
-      const hellos = new Set<string>();
-      for (const o of outcomes) {
-        if (!o.deviceId || o.status === 'quarantined') continue;
-        seen.add(o.deviceId);
-        if (o.kind === MessageKind.Hello) hellos.add(o.deviceId);
+      while (this.pending.size > 0) {
+        const round = new Map(this.pending);
+        this.pending.clear();
+        await this.round(round);
       }
-      const ids = [...seen].filter((id) => !this.busy.has(id));
-      if (ids.length === 0) return;
-      const now = this.o.now();
-      const needing = await devicesNeedingConfig(this.o.db, ids, hellos, now);
-      for (const n of needing) {
-        if (this.busy.has(n.deviceId)) continue;
-        this.busy.add(n.deviceId);
-        try {
-          const result = await pushDeviceConfig(this.o.db, this.o.downlink, n.deviceId, now, {
-            actor: 'ingestor',
-            reason: n.reason,
-            deviceVersion: n.reason === 'hello' ? (n.deviceVersion ?? undefined) : undefined,
-          });
-          if (result.publishError) {
-            this.o.onFailed?.();
-            this.o.log('warn', `config v${result.version} for ${result.serial} stored but not published: ${result.publishError}`);
-          }
-          this.o.onPushed?.(result, n.reason);
-        } catch (error) {
-          this.o.onFailed?.();
-          this.o.log('warn', `config push for device ${n.deviceId} (${n.reason}) failed: ${(error as Error).message}`);
-        } finally {
-          this.busy.delete(n.deviceId);
-        }
-      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async round(devices: ReadonlyMap<string, boolean>): Promise<void> {
+    const now = this.o.now();
+    let needing: Awaited<ReturnType<typeof devicesNeedingConfig>>;
+    try {
+      const hellos = new Set([...devices].filter(([, hello]) => hello).map(([id]) => id));
+      needing = await devicesNeedingConfig(this.o.db, [...devices.keys()], hellos, now);
     } catch (error) {
       this.o.onFailed?.();
       this.o.log('warn', `config sync failed: ${(error as Error).message}`);
+      return;
+    }
+    for (const n of needing) {
+      try {
+        const result = await pushDeviceConfig(this.o.db, this.o.downlink, n.deviceId, now, {
+          actor: 'ingestor',
+          reason: n.reason,
+          deviceVersion: n.reason === 'hello' ? (n.deviceVersion ?? undefined) : undefined,
+        });
+        if (result.publishError) {
+          this.o.onFailed?.();
+          this.o.log('warn', `config v${result.version} for ${result.serial} stored but not published: ${result.publishError}`);
+        }
+        this.o.onPushed?.(result, n.reason);
+      } catch (error) {
+        this.o.onFailed?.();
+        this.o.log('warn', `config push for device ${n.deviceId} (${n.reason}) failed: ${(error as Error).message}`);
+      }
     }
   }
 }

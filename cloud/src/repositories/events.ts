@@ -265,17 +265,6 @@ export async function detachEventsFromPatient(q: Queryable, input: { deviceId: s
   return rowCount;
 }
 
-/** Holes in the cap's stored seq numbers (inclusive ranges), newest first. */
-export async function findSeqGaps(q: Queryable, deviceId: string): Promise<{ from: number; to: number }[]> {
-  const { rows } = await q.query<{ gap_from: number; gap_to: number }>(
-    `SELECT prev + 1 AS gap_from, seq - 1 AS gap_to
-       FROM (SELECT seq, lag(seq) OVER (ORDER BY seq) AS prev FROM events WHERE device_id = $1) s
-      WHERE seq - prev > 1 ORDER BY seq DESC`,
-    [deviceId],
-  );
-  return rows.map((r) => ({ from: r.gap_from, to: r.gap_to }));
-}
-
 /** The cap's newest events of one kind received since `since` (device fields only: no patient). */
 export async function listRecentEventsOfKind(
   q: Queryable,

@@ -164,49 +164,31 @@ export async function findPatientInOrg(q: Queryable, orgId: string, id: string):
 }
 
 /** What a clinic sees in its patient list: the patient plus the serial of the cap they hold now (if any). */
-export interface PatientSummary {
-  id: string;
-  reference: string;
-  name: string;
-  timeZone: string;
-  bodySystem: string;
-  monitoringStart: string;
-  periodAnchor: string;
-  episode: number;
-  billingPractitioner: string;
-  diagnosis: string | null;
+export interface PatientSummary extends Omit<Patient, 'orgId' | 'rpmActive' | 'regimen' | 'createdAt'> {
   device: string | null;
 }
 
-const SELECT_SUMMARIES = `SELECT p.id, p.reference, p.name, p.time_zone, p.body_system, p.monitoring_start::text AS monitoring_start,
-        p.period_anchor::text AS period_anchor, p.episode, p.billing_practitioner, p.diagnosis,
+type SummaryRow = PatientRow & { serial: string | null };
+
+const SELECT_SUMMARIES = `SELECT ${COLUMNS.split(',').map((column) => `p.${column.trim()}`).join(', ')},
         (SELECT d.serial FROM device_assignments a JOIN devices d ON d.id = a.device_id
           WHERE a.patient_id = p.id AND a.unassigned_at IS NULL ORDER BY a.assigned_at DESC LIMIT 1) AS serial
    FROM patients p`;
 
-const toSummary = (r: Omit<PatientRow, 'org_id' | 'rpm_active' | 'regimen' | 'created_at'> & { serial: string | null }): PatientSummary => ({
-  id: r.id,
-  reference: r.reference,
-  name: r.name,
-  timeZone: r.time_zone,
-  bodySystem: r.body_system,
-  monitoringStart: r.monitoring_start,
-  periodAnchor: r.period_anchor,
-  episode: r.episode,
-  billingPractitioner: r.billing_practitioner,
-  diagnosis: r.diagnosis,
-  device: r.serial,
-});
+const toSummary = (r: SummaryRow): PatientSummary => {
+  const { orgId, rpmActive, regimen, createdAt, ...shown } = toPatient(r);
+  return { ...shown, device: r.serial };
+};
 
 export async function findPatientSummaryInOrg(q: Queryable, orgId: string, id: string): Promise<PatientSummary | undefined> {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await q.query<Parameters<typeof toSummary>[0]>(`${SELECT_SUMMARIES} WHERE p.id = $1 AND p.org_id = $2`, [id, orgId]);
+  const { rows } = await q.query<SummaryRow>(`${SELECT_SUMMARIES} WHERE p.id = $1 AND p.org_id = $2`, [id, orgId]);
   return rows[0] && toSummary(rows[0]);
 }
 
 /** One page of the organisation's patients by reference, starting after `after` (keyset paging). */
 export async function listPatientSummaries(q: Queryable, orgId: string, page: { after?: string | null; limit: number }): Promise<PatientSummary[]> {
-  const { rows } = await q.query<Parameters<typeof toSummary>[0]>(
+  const { rows } = await q.query<SummaryRow>(
     `${SELECT_SUMMARIES} WHERE p.org_id = $1 AND ($2::text IS NULL OR p.reference > $2) ORDER BY p.reference LIMIT $3`,
     [orgId, page.after ?? null, page.limit],
   );

@@ -8,7 +8,7 @@ import type { Queryable } from '../db/database.ts';
 import { EventKind } from '../../../protocol/src/messages.ts';
 import { listRecentCommands } from '../repositories/commands.ts';
 import type { Device } from '../repositories/devices.ts';
-import { findSeqGaps, listRecentEventsOfKind } from '../repositories/events.ts';
+import { listRecentEventsOfKind, seqGaps } from '../repositories/events.ts';
 import { latestHeartbeats, listHeartbeatsSince } from '../repositories/heartbeats.ts';
 import { listTimeCorrectionsSince } from '../repositories/time-corrections.ts';
 import { diagnose, type Diagnosis, type DiagnosticsSummary } from './diagnose.ts';
@@ -65,7 +65,7 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
 
   const heartbeats = await listHeartbeatsSince(db, device.id, since, 2000);
   const [lastHeartbeat] = await latestHeartbeats(db, device.id, 1);
-  const gaps = await findSeqGaps(db, device.id);
+  const gaps = (await seqGaps(db, device.id)).reverse(); // newest first
   const boots = await listRecentEventsOfKind(db, { deviceId: device.id, kind: EventKind.Boot, since, limit: 20 });
   const corrections = await listTimeCorrectionsSince(db, device.id, since, 20);
   const commands = await listRecentCommands(db, device.id, 10);
@@ -158,7 +158,7 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
     battery: { pct: summary.batteryPct ?? null, mv: summary.batteryMv ?? null, dropPctPerDay: dropPerDay === undefined ? null : Math.round(dropPerDay * 10) / 10 },
     queue: { depth: summary.queueDepth ?? null, oldestAgeS: summary.queueOldestAgeS ?? null, ackSeq: device.ackSeq, logTailSeq: device.logTailSeq, droppedTotal: summary.eventsDroppedTotal },
     uploads: { ok: summary.publishOk, failed: summary.publishFail, successRatio: diagnosis.uploadSuccessRatio, attachFailures: summary.attachFailures, connectionLosses: summary.connectionLosses },
-    seqGaps: { missing, ranges: gaps.slice(0, 20).map((g) => ({ from: g.from, to: g.to })) },
+    seqGaps: { missing, ranges: gaps.slice(0, 20) },
     reboots: { unexpected: summary.unexpectedReboots, bootCount: device.bootCount ?? latest('bootCount') ?? null, recent: recentBoots },
     clock: {
       timeSource: summary.timeSource ?? null,

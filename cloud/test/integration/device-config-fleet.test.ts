@@ -106,8 +106,7 @@ describe('device config reaches a simulated cap', () => {
     expect(configs.rows.length).toBeGreaterThanOrEqual(1);
     const first = configs.rows[0]!;
     expect(first.config).toMatchObject({ reminderMinutes: REGIMEN, utcOffsetMin: -300, nextOffsetChangeUnixS: Date.parse('2026-03-08T07:00:00Z') / 1000 });
-    // The cap reported running the cloud's version in its Acks' round trip (the Hello after the next boot is
-    // not needed): the device row says which version the cloud wants.
+    // Every Ack carries devices.config_version: the latest stored version.
     const { rows: dev } = await db.query<{ config_version: number }>('SELECT config_version FROM devices WHERE serial = $1', [serial]);
     expect(dev[0]!.config_version).toBe(configs.rows.at(-1)!.version);
 
@@ -116,9 +115,8 @@ describe('device config reaches a simulated cap', () => {
         WHERE d.serial = $1 AND e.kind = $2 AND e.occurred_at IS NOT NULL ORDER BY e.occurred_at`,
       [serial, EventKind.ReminderDue],
     );
-    // A slot whose window is open when a config arrives becomes due at once; count from one window later.
-    // The cap takes the retained Config when it next connects after the push (if the push came after it
-    // left the session that triggered it); from then on, one reminder window later, only the cloud's times.
+    // The cap takes the retained Config at the latest when it next connects after the push; a slot whose
+    // window is open when a config arrives becomes due at once, so count from one window (120 min) later.
     const { rows: next } = await db.query<{ at: Date }>(
       `SELECT min(received_at) AS at FROM uplinks WHERE topic_serial = $1 AND received_at > $2`,
       [serial, new Date(first.created_at.getTime() + 10 * 60_000)],

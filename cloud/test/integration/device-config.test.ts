@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDownlink } from '../../../protocol/src/device-codec.ts';
 import { downlinkTopic, MessageKind, type Config, type DeviceConfig, type DownlinkMessage, type Hello } from '../../../protocol/src/messages.ts';
-import { pushDeviceConfig, latestDeviceConfig } from '../../src/device-config/config-service.ts';
+import { pushConfigsForPatient, pushDeviceConfig, latestDeviceConfig } from '../../src/device-config/config-service.ts';
 import { DEVICE_CONFIG_DEFAULTS } from '../../src/device-config/device-config-for.ts';
 import type { Downlink } from '../../src/downlink/downlink.ts';
 import { MqttDownlink } from '../../src/downlink/mqtt-downlink.ts';
@@ -182,8 +182,8 @@ describe('device config through the ingestor', () => {
 
     // What the API does after a regimen change (cloud/src/api is wired by the lead).
     await updatePatient(db, patientId!, { regimen: { dosesPerDay: 2, reminderMinutes: [540, 1320] } });
-    const pushed = await pushDeviceConfig(db, apiDownlink, deviceId, now, { actor: 'test', reason: 'regimen' });
-    expect(pushed).toMatchObject({ version: 3, created: true, published: true });
+    const pushed = await pushConfigsForPatient(db, apiDownlink, patientId!, now, { actor: 'test', reason: 'regimen' });
+    expect(pushed).toMatchObject([{ deviceId, version: 3, created: true, published: true }]);
     await waitFor(() => configs(cap).length === 3, { what: 'the regimen Config' });
     expect(configs(cap)[2]).toMatchObject({ configVersion: 3, reminderMinutes: [540, 1320], utcOffsetMin: -240 });
     // Pushing again without a change publishes the same version (a re-sync), storing nothing new.

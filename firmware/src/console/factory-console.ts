@@ -37,21 +37,21 @@ export type ConsoleReplyFn = (reply: Reply) => void;
 export type ConsoleCommandHandler = (words: string[], args: Record<string, string>, reply: ConsoleReplyFn) => void;
 
 export class FactoryConsole {
-  private readonly ctx: FirmwareContext;
-  private readonly isProvisioned: () => boolean;
-  private readonly scratchBlock: number;
-  private buzzTimer: number | undefined;
+  private readonly ctx_: FirmwareContext;
+  private readonly isProvisioned_: () => boolean;
+  private readonly scratchBlock_: number;
+  private buzzTimer_: number | undefined;
   /** Commands added by other modules (addCommand), keyed by their first word. */
-  private readonly extensions: Record<string, ConsoleCommandHandler> = {};
+  private readonly extensions_: Record<string, ConsoleCommandHandler> = {};
 
   constructor(ctx: FirmwareContext, isProvisioned: () => boolean, scratchBlock: number) {
-    this.ctx = ctx;
-    this.isProvisioned = isProvisioned;
-    this.scratchBlock = scratchBlock;
+    this.ctx_ = ctx;
+    this.isProvisioned_ = isProvisioned;
+    this.scratchBlock_ = scratchBlock;
   }
 
   start(): void {
-    this.ctx.ports.console.onLine((line) => this.handleLine(line));
+    this.ctx_.ports.console.onLine((line) => this.handleLine(line));
   }
 
   /**
@@ -59,31 +59,31 @@ export class FactoryConsole {
    * (e.g. console/modem-console.ts, installed through FirmwareOptions.factoryCommands). Built-ins win.
    */
   addCommand(name: string, handler: ConsoleCommandHandler): void {
-    this.extensions[name] = handler;
+    this.extensions_[name] = handler;
   }
 
   handleLine(raw: string): void {
     const line = raw.trim();
     if (line === '') return;
     const first = line.split(/\s+/)[0];
-    if (CONSOLE_COMMANDS.indexOf(first) < 0 && first !== 'log' && this.extensions[first] !== undefined) {
-      this.runExtension(this.extensions[first], line);
+    if (CONSOLE_COMMANDS.indexOf(first) < 0 && first !== 'log' && this.extensions_[first] !== undefined) {
+      this.runExtension_(this.extensions_[first], line);
       return;
     }
     let reply: Reply;
     let after: (() => void) | undefined;
     try {
-      const r = this.execute(line);
+      const r = this.execute_(line);
       reply = r.reply;
       after = r.after;
     } catch (e) {
       reply = { ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) };
     }
-    this.ctx.ports.console.writeLine(JSON.stringify(reply));
+    this.ctx_.ports.console.writeLine(JSON.stringify(reply));
     if (after) after();
   }
 
-  private runExtension(handler: ConsoleCommandHandler, line: string): void {
+  private runExtension_(handler: ConsoleCommandHandler, line: string): void {
     const words = line.split(/\s+/);
     const args: Record<string, string> = {};
     for (let i = 1; i < words.length; i++) {
@@ -94,7 +94,7 @@ export class FactoryConsole {
     const reply: ConsoleReplyFn = (r) => {
       if (answered) return;
       answered = true;
-      this.ctx.ports.console.writeLine(JSON.stringify(r));
+      this.ctx_.ports.console.writeLine(JSON.stringify(r));
     };
     try {
       handler(words, args, reply);
@@ -103,7 +103,7 @@ export class FactoryConsole {
     }
   }
 
-  private execute(line: string): { reply: Reply; after?: () => void } {
+  private execute_(line: string): { reply: Reply; after?: () => void } {
     const words = line.split(/\s+/);
     const cmd = words[0];
     const args: Record<string, string> = {};
@@ -111,18 +111,18 @@ export class FactoryConsole {
       const eq = words[i].indexOf('=');
       if (eq > 0) args[words[i].slice(0, eq)] = words[i].slice(eq + 1);
     }
-    const { ports } = this.ctx;
+    const { ports } = this.ctx_;
     switch (cmd) {
       case 'ident':
         return {
           reply: {
             ok: true,
-            serial: this.ctx.serial,
-            provisioned: this.isProvisioned(),
+            serial: this.ctx_.serial,
+            provisioned: this.isProvisioned_(),
             firmware: ports.build.version,
             imageHash: ports.build.imageHash,
-            bootCount: this.ctx.time.boot,
-            resetReason: this.ctx.resetReason,
+            bootCount: this.ctx_.time.boot,
+            resetReason: this.ctx_.resetReason,
           },
         };
       case 'selftest':
@@ -138,10 +138,10 @@ export class FactoryConsole {
       case 'buzz': {
         const ms = Number(words[1]);
         if (!(Math.floor(ms) === ms && ms >= 1 && ms <= 5000)) return { reply: { ok: false, error: 'bad_argument', expected: 'buzz <1..5000 ms>' } };
-        if (this.buzzTimer !== undefined) ports.timers.clear(this.buzzTimer);
+        if (this.buzzTimer_ !== undefined) ports.timers.clear(this.buzzTimer_);
         ports.buzzer.write(1);
-        this.buzzTimer = ports.timers.setTimeout(() => {
-          this.buzzTimer = undefined;
+        this.buzzTimer_ = ports.timers.setTimeout(() => {
+          this.buzzTimer_ = undefined;
           ports.buzzer.write(0);
         }, ms);
         return { reply: { ok: true, buzzMs: ms } };
@@ -149,35 +149,35 @@ export class FactoryConsole {
       case 'provision': {
         const serial = args.serial;
         if (serial === undefined || !SERIAL_PATTERN.test(serial)) return { reply: { ok: false, error: 'bad_argument', expected: 'provision serial=<A-Z0-9- 4..32>' } };
-        if (this.isProvisioned() && serial !== this.ctx.serial && args.force !== '1') {
-          return { reply: { ok: false, error: 'already_provisioned', serial: this.ctx.serial } };
+        if (this.isProvisioned_() && serial !== this.ctx_.serial && args.force !== '1') {
+          return { reply: { ok: false, error: 'already_provisioned', serial: this.ctx_.serial } };
         }
-        this.ctx.provision(serial);
+        this.ctx_.provision(serial);
         return { reply: { ok: true, serial } };
       }
       case 'log':
         if (words[1] !== 'stats') return { reply: { ok: false, error: 'unknown_command', command: line } };
-        return { reply: this.logStats() };
+        return { reply: this.logStats_() };
       case 'time': {
         if (args.set !== undefined) {
           const unixS = Number(args.set);
-          const r = this.ctx.time.setWall(unixS, TimeSource.Factory);
+          const r = this.ctx_.time.setWall(unixS, TimeSource.Factory);
           if (!r.accepted) return { reply: { ok: false, error: 'rejected', reason: r.reason } };
-          return { reply: { ok: true, anchor: this.ctx.time.anchor(), correctionS: r.correctionS } };
+          return { reply: { ok: true, anchor: this.ctx_.time.anchor(), correctionS: r.correctionS } };
         }
-        return { reply: { ok: true, anchor: this.ctx.time.anchor() } };
+        return { reply: { ok: true, anchor: this.ctx_.time.anchor() } };
       }
       case 'ship':
-        return { reply: { ok: true, shipping: true }, after: () => this.ship() };
+        return { reply: { ok: true, shipping: true }, after: () => this.ship_() };
       case 'help':
-        return { reply: { ok: true, commands: CONSOLE_COMMANDS.concat(Object.keys(this.extensions)) } };
+        return { reply: { ok: true, commands: CONSOLE_COMMANDS.concat(Object.keys(this.extensions_)) } };
       default:
         return { reply: { ok: false, error: 'unknown_command', command: cmd } };
     }
   }
 
-  private logStats(): Reply {
-    const s = this.ctx.log.stats();
+  private logStats_(): Reply {
+    const s = this.ctx_.log.stats();
     return {
       ok: true,
       count: s.count,
@@ -195,7 +195,7 @@ export class FactoryConsole {
 
   /** On-board checks that need no fixture; the station adds lid/button actuation around them. */
   selftest(): Reply {
-    const { ports } = this.ctx;
+    const { ports } = this.ctx_;
     const steps: FactoryStep[] = [];
     const step = (name: string, ok: boolean, value: number | null, message: string): void => {
       steps.push({ name, ok, value, message });
@@ -204,15 +204,15 @@ export class FactoryConsole {
     step('battery', mv >= 3300 && mv <= 4400, mv, 'mV, expected 3300..4400');
     const t = ports.power.temperatureDeciC();
     step('temperature', t >= -100 && t <= 600, t, '0.1 degC, expected -10..60 C');
-    const flashResult = this.flashCheck();
+    const flashResult = this.flashCheck_();
     step('flash', flashResult === '', flashResult === '' ? 256 : null, flashResult === '' ? 'scratch block written, read back and erased' : flashResult);
-    const s = this.ctx.log.stats();
+    const s = this.ctx_.log.stats();
     step('log', s.capacityBytes > 0 && s.nextSeq >= 1, s.capacityBytes, 'event log capacity bytes');
     const m0 = ports.clock.monotonicMs();
     step('clock', m0 >= 0, m0, 'monotonic ms');
     step('lid', true, ports.lid.read(), 'level (1 = open)');
     step('button', true, ports.button.read(), 'level (1 = pressed)');
-    this.ctx.indicator.play(Patterns.selfTest);
+    this.ctx_.indicator.play(Patterns.selfTest);
     step('indicator', true, null, 'LED and buzzer pulsed 100 ms');
     let passed = true;
     for (let i = 0; i < steps.length; i++) if (!steps[i].ok) passed = false;
@@ -220,18 +220,18 @@ export class FactoryConsole {
   }
 
   /** Erase the scratch block, write a pattern, read it back, erase again. Returns '' or what went wrong. */
-  private flashCheck(): string {
-    const flash = this.ctx.ports.flash;
-    if (this.scratchBlock >= flash.blockCount) return 'no scratch block in this flash layout';
+  private flashCheck_(): string {
+    const flash = this.ctx_.ports.flash;
+    if (this.scratchBlock_ >= flash.blockCount) return 'no scratch block in this flash layout';
     try {
-      const base = this.scratchBlock * flash.blockSize;
-      flash.eraseBlock(this.scratchBlock);
+      const base = this.scratchBlock_ * flash.blockSize;
+      flash.eraseBlock(this.scratchBlock_);
       const pattern = new Uint8Array(256);
       for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 37 + 11) & 0xff;
       flash.write(base, pattern);
       const back = flash.read(base, pattern.length);
       for (let i = 0; i < pattern.length; i++) if (back[i] !== pattern[i]) return `read back mismatch at byte ${i}`;
-      flash.eraseBlock(this.scratchBlock);
+      flash.eraseBlock(this.scratchBlock_);
       const erased = flash.read(base, pattern.length);
       for (let i = 0; i < erased.length; i++) if (erased[i] !== 0xff) return `erase failed at byte ${i}`;
       return '';
@@ -240,8 +240,8 @@ export class FactoryConsole {
     }
   }
 
-  private ship(): void {
-    this.ctx.bus.publish({ type: 'SHIP_MODE' });
-    this.ctx.enterShipping();
+  private ship_(): void {
+    this.ctx_.bus.publish({ type: 'SHIP_MODE' });
+    this.ctx_.enterShipping();
   }
 }

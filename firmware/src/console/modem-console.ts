@@ -54,21 +54,21 @@ const CME_NOT_FOUND = 405;
 export const MODEM_CONSOLE_COMMANDS = ['modem info', 'modem signal', 'modem mqtt', 'modem time', 'modem upload', 'modem off'];
 
 export class ModemConsole {
-  private engine: AtEngine | undefined;
-  private ready = false;
-  private busy = false;
-  private imei = '';
-  private pendingUpload: Uint8Array | undefined;
-  private readonly staged: Record<string, string> = {};
+  private engine_: AtEngine | undefined;
+  private ready_ = false;
+  private busy_ = false;
+  private imei_ = '';
+  private pendingUpload_: Uint8Array | undefined;
+  private readonly staged_: Record<string, string> = {};
 
-  constructor(private readonly ctx: FirmwareContext) {}
+  constructor(private readonly ctx_: FirmwareContext) {}
 
   /**
    * Registers `battery?` and `modem ...` on the factory console. The station sends `modem off` before `ship`:
    * System OFF stops the MCU at once, so an orderly QPOWD cannot be left to the shipping command.
    */
   install(console: FactoryConsole): void {
-    const power = this.ctx.ports.power;
+    const power = this.ctx_.ports.power;
     console.addCommand('battery?', (_words, _args, reply) => reply({ ok: true, mv: power.batteryMv(), charging: power.charging() }));
     console.addCommand('modem', (words, args, reply) => this.handle(words, args, reply));
   }
@@ -77,8 +77,8 @@ export class ModemConsole {
     const sub = words[1];
     const known = sub === 'info' || sub === 'signal' || sub === 'mqtt' || sub === 'time' || sub === 'upload' || sub === 'off';
     if (!known) return reply({ ok: false, error: 'bad_argument', expected: MODEM_CONSOLE_COMMANDS.join('|') });
-    if (this.busy) return reply({ ok: false, error: 'busy' });
-    if (sub === 'upload' && args.more === '1') return reply(this.stage(words));
+    if (this.busy_) return reply({ ok: false, error: 'busy' });
+    if (sub === 'upload' && args.more === '1') return reply(this.stage_(words));
     let mqttTarget: { host: string; port: number } | undefined;
     let upload: { name: string; bytes: Uint8Array } | undefined;
     if (sub === 'mqtt') {
@@ -88,44 +88,44 @@ export class ModemConsole {
       }
       mqttTarget = { host: words[2], port };
     } else if (sub === 'upload') {
-      const parsed = this.takeUpload(words);
+      const parsed = this.takeUpload_(words);
       if (parsed.problem !== undefined) return reply(parsed.problem);
       upload = parsed.file;
     }
-    this.busy = true;
+    this.busy_ = true;
     const finish = (r: Reply): void => {
-      this.busy = false;
+      this.busy_ = false;
       reply(r);
     };
-    this.ensureReady((problem) => {
+    this.ensureReady_((problem) => {
       if (problem !== undefined) return finish(problem);
-      if (sub === 'info') this.info(finish);
-      else if (sub === 'signal') this.signal(finish);
-      else if (sub === 'mqtt') this.mqtt(mqttTarget!, args.apn || DEFAULT_APN, finish);
-      else if (sub === 'time') this.time(finish);
-      else if (sub === 'upload') this.upload(upload!.name, upload!.bytes, finish);
-      else this.off(finish);
+      if (sub === 'info') this.info_(finish);
+      else if (sub === 'signal') this.signal_(finish);
+      else if (sub === 'mqtt') this.mqtt_(mqttTarget!, args.apn || DEFAULT_APN, finish);
+      else if (sub === 'time') this.time_(finish);
+      else if (sub === 'upload') this.upload_(upload!.name, upload!.bytes, finish);
+      else this.off_(finish);
     });
   }
 
   // ------------------------------------------------------------------------------------------ power-up
 
-  private ensureReady(done: (problem?: Reply) => void): void {
-    if (this.ready) return done();
-    const ports = this.ctx.ports;
-    if (this.engine === undefined) {
-      this.engine = new AtEngine(ports.modem, ports.timers, (line) => ports.log(line));
+  private ensureReady_(done: (problem?: Reply) => void): void {
+    if (this.ready_) return done();
+    const ports = this.ctx_.ports;
+    if (this.engine_ === undefined) {
+      this.engine_ = new AtEngine(ports.modem, ports.timers, (line) => ports.log(line));
       // Boot URCs carry nothing the factory checks need; registering them keeps the trace clean.
       const quiet = ['RDY', 'APP RDY', '+CFUN:', '+CPIN:', '+QUSIM:', '+QIND:', '+CEREG:', '+QMTSTAT:', 'POWERED DOWN'];
-      for (let i = 0; i < quiet.length; i++) this.engine.onUrc(quiet[i], () => undefined);
-      this.engine.onUrc('CONNECT', () => this.writeUpload());
+      for (let i = 0; i < quiet.length; i++) this.engine_.onUrc(quiet[i], () => undefined);
+      this.engine_.onUrc('CONNECT', () => this.writeUpload_());
     }
     ports.modemPower.setSupply(true);
     if (ports.modemPower.status() === 0) ports.modemPower.pulsePowerKey(POWER_KEY_MS);
     let tries = 0;
     const poll = (): void => {
-      this.run(at, undefined, (r) => {
-        if (r.ok) return this.init(done);
+      this.run_(at, undefined, (r) => {
+        if (r.ok) return this.init_(done);
         if (++tries >= POLL_TRIES) return done({ ok: false, error: 'modem_silent', detail: 'no answer to AT after power-on' });
         ports.timers.setTimeout(poll, POLL_MS);
       });
@@ -133,12 +133,12 @@ export class ModemConsole {
     poll();
   }
 
-  private init(done: (problem?: Reply) => void): void {
-    this.run(echoOff, undefined, (r1) => {
+  private init_(done: (problem?: Reply) => void): void {
+    this.run_(echoOff, undefined, (r1) => {
       if (!r1.ok) return done(failure('modem_error', r1.error));
-      this.run(cmeeNumeric, undefined, (r2) => {
+      this.run_(cmeeNumeric, undefined, (r2) => {
         if (!r2.ok) return done(failure('modem_error', r2.error));
-        this.ready = true;
+        this.ready_ = true;
         done();
       });
     });
@@ -146,14 +146,14 @@ export class ModemConsole {
 
   // ------------------------------------------------------------------------------------------ commands
 
-  private info(finish: (r: Reply) => void): void {
-    this.run(qgmr, undefined, (fw) => {
+  private info_(finish: (r: Reply) => void): void {
+    this.run_(qgmr, undefined, (fw) => {
       if (!fw.ok) return finish(failure('modem_error', fw.error));
-      this.run(gsn, undefined, (imei) => {
+      this.run_(gsn, undefined, (imei) => {
         if (!imei.ok) return finish(failure('modem_error', imei.error));
-        this.imei = imei.value;
-        this.run(qccid, undefined, (iccid) => {
-          this.run(cpinRead, undefined, (sim) => {
+        this.imei_ = imei.value;
+        this.run_(qccid, undefined, (iccid) => {
+          this.run_(cpinRead, undefined, (sim) => {
             finish({
               ok: true,
               imei: imei.value,
@@ -167,12 +167,12 @@ export class ModemConsole {
     });
   }
 
-  private signal(finish: (r: Reply) => void): void {
-    this.run(ceregRead, undefined, (reg) => {
+  private signal_(finish: (r: Reply) => void): void {
+    this.run_(ceregRead, undefined, (reg) => {
       if (!reg.ok) return finish(failure('modem_error', reg.error));
-      this.run(qcsq, undefined, (sq) => {
+      this.run_(qcsq, undefined, (sq) => {
         if (!sq.ok) return finish(failure('modem_error', sq.error));
-        this.run(copsRead, undefined, (op) => {
+        this.run_(copsRead, undefined, (op) => {
           const stat = reg.value.stat;
           finish({
             ok: true,
@@ -187,30 +187,30 @@ export class ModemConsole {
     });
   }
 
-  private mqtt(target: { host: string; port: number }, apn: string, finish: (r: Reply) => void): void {
-    const t0 = this.ctx.ports.clock.monotonicMs();
+  private mqtt_(target: { host: string; port: number }, apn: string, finish: (r: Reply) => void): void {
+    const t0 = this.ctx_.ports.clock.monotonicMs();
     const fail = (stage: string, detail: Reply): void => {
       // Leave no half-open client behind; the outcome of the close does not matter.
-      this.run(qmtclose, CLIENT, () => finish({ ok: false, error: 'mqtt_failed', stage, ...detail }));
+      this.run_(qmtclose, CLIENT, () => finish({ ok: false, error: 'mqtt_failed', stage, ...detail }));
     };
-    this.run(ceregRead, undefined, (reg) => {
+    this.run_(ceregRead, undefined, (reg) => {
       if (!reg.ok) return finish(failure('modem_error', reg.error));
       if (!isRegistered(reg.value.stat)) return finish({ ok: false, error: 'not_registered', state: REG_STATES[reg.value.stat] || reg.value.stat });
-      this.withImei(() => {
-        this.pdpUp(apn, (pdpProblem) => {
+      this.withImei_(() => {
+        this.pdpUp_(apn, (pdpProblem) => {
           if (pdpProblem !== undefined) return finish(pdpProblem);
-          this.run(qmtcfg, { client: CLIENT, setting: { name: 'version', value: 4 } }, (cfg) => {
+          this.run_(qmtcfg, { client: CLIENT, setting: { name: 'version', value: 4 } }, (cfg) => {
             if (!cfg.ok) return finish(failure('modem_error', cfg.error));
-            this.open(target, true, (open) => {
+            this.open_(target, true, (open) => {
               if (!open.ok) return fail('open', { detail: describe(open.error) });
               if (open.value !== 0) return fail('open', { result: open.value });
-              this.run(qmtconn, { client: CLIENT, clientId: `pcf-${this.imei}`.slice(0, 23) }, (conn) => {
+              this.run_(qmtconn, { client: CLIENT, clientId: `pcf-${this.imei_}`.slice(0, 23) }, (conn) => {
                 if (!conn.ok) return fail('connect', { detail: describe(conn.error) });
                 if (conn.value.result !== 0 || (conn.value.retCode !== undefined && conn.value.retCode !== 0)) {
                   return fail('connect', { result: conn.value.result, retCode: conn.value.retCode !== undefined ? conn.value.retCode : null });
                 }
-                const ms = this.ctx.ports.clock.monotonicMs() - t0;
-                this.run(qmtdisc, CLIENT, () => finish({ ok: true, ms, host: target.host, port: target.port }));
+                const ms = this.ctx_.ports.clock.monotonicMs() - t0;
+                this.run_(qmtdisc, CLIENT, () => finish({ ok: true, ms, host: target.host, port: target.port }));
               });
             });
           });
@@ -220,73 +220,73 @@ export class ModemConsole {
   }
 
   /** QMTOPEN; result 2 (identifier occupied by a stale client) closes it and opens once more. */
-  private open(target: { host: string; port: number }, retry: boolean, done: (r: AtResult<number>) => void): void {
-    this.run(qmtopen, { client: CLIENT, host: target.host, port: target.port }, (r) => {
-      if (r.ok && r.value === 2 && retry) return this.run(qmtclose, CLIENT, () => this.open(target, false, done));
+  private open_(target: { host: string; port: number }, retry: boolean, done: (r: AtResult<number>) => void): void {
+    this.run_(qmtopen, { client: CLIENT, host: target.host, port: target.port }, (r) => {
+      if (r.ok && r.value === 2 && retry) return this.run_(qmtclose, CLIENT, () => this.open_(target, false, done));
       done(r);
     });
   }
 
-  private pdpUp(apn: string, done: (problem?: Reply) => void): void {
-    this.run(qiactRead, undefined, (read) => {
+  private pdpUp_(apn: string, done: (problem?: Reply) => void): void {
+    this.run_(qiactRead, undefined, (read) => {
       if (read.ok) for (let i = 0; i < read.value.length; i++) if (read.value[i].ctx === PDP_CTX && read.value[i].state === 1) return done();
-      this.run(qicsgp, { ctx: PDP_CTX, apn }, (cfg) => {
+      this.run_(qicsgp, { ctx: PDP_CTX, apn }, (cfg) => {
         if (!cfg.ok) return done(failure('modem_error', cfg.error));
-        this.run(qiact, PDP_CTX, (act) => (act.ok ? done() : done({ ok: false, error: 'mqtt_failed', stage: 'pdp', detail: describe(act.error) })));
+        this.run_(qiact, PDP_CTX, (act) => (act.ok ? done() : done({ ok: false, error: 'mqtt_failed', stage: 'pdp', detail: describe(act.error) })));
       });
     });
   }
 
-  private withImei(next: () => void): void {
-    if (this.imei !== '') return next();
-    this.run(gsn, undefined, (r) => {
-      if (r.ok) this.imei = r.value;
+  private withImei_(next: () => void): void {
+    if (this.imei_ !== '') return next();
+    this.run_(gsn, undefined, (r) => {
+      if (r.ok) this.imei_ = r.value;
       next();
     });
   }
 
-  private time(finish: (r: Reply) => void): void {
-    const buildUnixS = this.ctx.ports.build.buildUnixS;
-    this.run(qltsUtc, undefined, (nitz) => {
+  private time_(finish: (r: Reply) => void): void {
+    const buildUnixS = this.ctx_.ports.build.buildUnixS;
+    this.run_(qltsUtc, undefined, (nitz) => {
       if (nitz.ok && plausibleTime(nitz.value, buildUnixS)) return finish({ ok: true, unixS: nitz.value.unixS, source: 'nitz' });
-      this.run(cclkRead, undefined, (rtc) => {
+      this.run_(cclkRead, undefined, (rtc) => {
         if (rtc.ok && plausibleTime(rtc.value, buildUnixS)) return finish({ ok: true, unixS: rtc.value.unixS, source: 'cclk' });
         finish({ ok: false, error: 'no_time', detail: 'no NITZ yet and the modem clock is unset' });
       });
     });
   }
 
-  private off(finish: (r: Reply) => void): void {
-    this.run(qpowd, undefined, (r) => {
-      this.ready = false;
+  private off_(finish: (r: Reply) => void): void {
+    this.run_(qpowd, undefined, (r) => {
+      this.ready_ = false;
       finish(r.ok ? { ok: true, modem: 'off' } : failure('modem_error', r.error));
     });
   }
 
   // ------------------------------------------------------------------------------------------ upload
 
-  private stage(words: string[]): Reply {
+  private stage_(words: string[]): Reply {
     const name = words[2];
     const chunk = words[3];
     if (name === undefined || !FILE_NAME.test(name) || chunk === undefined || !isBase64(chunk) || chunk.length % 4 !== 0) {
       return { ok: false, error: 'bad_argument', expected: 'modem upload <name> <base64, chunks a multiple of 4 long> more=1' };
     }
-    const next = (this.staged[name] || '') + chunk;
+    const next = (this.staged_[name] || '') + chunk;
     if ((next.length / 4) * 3 > MAX_FILE_BYTES) {
-      delete this.staged[name];
+      delete this.staged_[name];
       return { ok: false, error: 'bad_argument', detail: `file larger than ${MAX_FILE_BYTES} bytes` };
     }
-    this.staged[name] = next;
+    this.staged_[name] = next;
     return { ok: true, staged: next.length };
   }
 
-  private takeUpload(words: string[]): { file?: { name: string; bytes: Uint8Array }; problem?: Reply } {
+  private takeUpload_(words: string[]): { file?: { name: string; bytes: Uint8Array }; problem?: Reply } {
     const name = words[2];
     // Base64 padding ends in '=', so only `more=...` is an option here.
     const chunk = words[3] === undefined || words[3].indexOf('more=') === 0 ? '' : words[3];
     if (name === undefined || !FILE_NAME.test(name)) return { problem: { ok: false, error: 'bad_argument', expected: 'modem upload <name> <base64>' } };
-    const text = (this.staged[name] || '') + chunk;
-    delete this.staged[name];
+    const text = (this.staged_[name] || '') + chunk;
+    delete this.staged_[name];
     const bytes = decodeBase64(text);
     if (bytes === undefined || bytes.length === 0 || bytes.length > MAX_FILE_BYTES) {
       return { problem: { ok: false, error: 'bad_argument', detail: `content must be base64, 1..${MAX_FILE_BYTES} bytes` } };
@@ -294,27 +294,27 @@ export class ModemConsole {
     return { file: { name, bytes } };
   }
 
-  private upload(name: string, bytes: Uint8Array, finish: (r: Reply) => void): void {
+  private upload_(name: string, bytes: Uint8Array, finish: (r: Reply) => void): void {
     const confirm = (why: string): void => {
-      this.run(qflst, name, (list) => {
+      this.run_(qflst, name, (list) => {
         const entry = list.ok ? list.value.filter((f) => f.name === name)[0] : undefined;
         if (entry !== undefined && entry.size === bytes.length) return finish({ ok: true, bytes: bytes.length, confirmedBy: 'QFLST' });
         finish({ ok: false, error: 'upload_failed', detail: why, listed: entry !== undefined ? entry.size : null });
       });
     };
     // Uploading over an existing name fails on some firmware: delete first; "not found" is fine.
-    this.run(qfdel, name, (del) => {
+    this.run_(qfdel, name, (del) => {
       if (!del.ok && !(del.error.kind === 'cme' && del.error.code === CME_NOT_FOUND)) return finish(failure('modem_error', del.error));
-      this.pendingUpload = bytes;
-      this.run(qfupl, { name, size: bytes.length, timeoutS: UPLOAD_TIMEOUT_S }, (up) => {
-        const unsent = this.pendingUpload !== undefined;
-        this.pendingUpload = undefined;
+      this.pendingUpload_ = bytes;
+      this.run_(qfupl, { name, size: bytes.length, timeoutS: UPLOAD_TIMEOUT_S }, (up) => {
+        const unsent = this.pendingUpload_ !== undefined;
+        this.pendingUpload_ = undefined;
         if (unsent) return finish({ ok: false, error: 'upload_failed', detail: 'modem never answered CONNECT' });
         if (!up.ok) return confirm(describe(up.error)); // a successful QFUPL may be reported as a timeout
         if (up.value.size !== bytes.length || up.value.checksum !== uploadChecksum(bytes)) {
           return finish({ ok: false, error: 'upload_failed', detail: `modem stored ${up.value.size} bytes, checksum ${up.value.checksum}` });
         }
-        this.run(qflst, name, (list) => {
+        this.run_(qflst, name, (list) => {
           const entry = list.ok ? list.value.filter((f) => f.name === name)[0] : undefined;
           if (entry === undefined || entry.size !== bytes.length) return finish({ ok: false, error: 'upload_failed', detail: 'QFLST does not list the file' });
           finish({ ok: true, bytes: bytes.length, confirmedBy: 'QFUPL' });
@@ -324,15 +324,15 @@ export class ModemConsole {
   }
 
   /** `CONNECT` from the modem: the QFUPL in flight wants its raw bytes now. */
-  private writeUpload(): void {
-    const bytes = this.pendingUpload;
-    if (bytes === undefined) return this.ctx.ports.log('modem-console: CONNECT without an upload');
-    this.pendingUpload = undefined;
-    this.ctx.ports.modem.write(bytes);
+  private writeUpload_(): void {
+    const bytes = this.pendingUpload_;
+    if (bytes === undefined) return this.ctx_.ports.log('modem-console: CONNECT without an upload');
+    this.pendingUpload_ = undefined;
+    this.ctx_.ports.modem.write(bytes);
   }
 
-  private run<A, R>(cmd: AtCommand<A, R>, args: A, done: (r: AtResult<R>) => void): void {
-    (this.engine as AtEngine).run(cmd, args, done);
+  private run_<A, R>(cmd: AtCommand<A, R>, args: A, done: (r: AtResult<R>) => void): void {
+    (this.engine_ as AtEngine).run(cmd, args, done);
   }
 }
 

@@ -426,6 +426,9 @@ export class EventLog {
 
   private touch_(): void {
     this.version_++;
+    // A stale cache is never read again: drop it now rather than keep a batch of events alive until the
+    // next pending() call (RAM, not behaviour).
+    this.pendingCache_ = undefined;
   }
 
   private padded_(n: number): number {

@@ -24,6 +24,7 @@
 
 import type { SerialPort, Timers, TimerHandle } from '../ports/ports.ts';
 import { AtParseError, type AtCommand } from './at-command.ts';
+import { TRACE } from '../trace.ts';
 
 export type AtFailure =
   | { kind: 'error'; command: string }
@@ -215,7 +216,7 @@ export class AtEngine {
       if (end < 0) {
         if (this.len_ > this.maxLine_) {
           this.stats.droppedBytes += this.len_;
-          this.log_(`at: dropped ${this.len_} bytes without line end`);
+          if (TRACE) this.log_(`at: dropped ${this.len_} bytes without line end`);
           this.len_ = 0;
         }
         return;
@@ -244,18 +245,18 @@ export class AtEngine {
     }
     const payloadLen = Number(m[4]);
     if (payloadLen > this.maxRecv_) {
-      this.log_(`at: +QMTRECV length ${payloadLen} over limit, treated as a line`);
+      if (TRACE) this.log_(`at: +QMTRECV length ${payloadLen} over limit, treated as a line`);
       return 'line';
     }
     const start = m[0].length;
     const need = start + payloadLen + 1; // closing quote
     if (this.len_ < need) return 'wait';
     const payload = this.buf_.slice(start, start + payloadLen);
-    if (this.buf_[start + payloadLen] !== QUOTE) this.log_('at: +QMTRECV payload not followed by a quote; length trusted');
+    if (TRACE && this.buf_[start + payloadLen] !== QUOTE) this.log_('at: +QMTRECV payload not followed by a quote; length trusted');
     this.consume_(need);
     const msg: MqttRecv = { clientIdx: Number(m[1]), msgId: Number(m[2]), topic: m[3], payload };
     if (this.recvHandler_) this.recvHandler_(msg);
-    else this.log_('at: +QMTRECV without handler');
+    else if (TRACE) this.log_('at: +QMTRECV without handler');
     return 'done';
   }
 
@@ -299,7 +300,7 @@ export class AtEngine {
       return;
     }
     this.stats.unknownLines++;
-    this.log_(`at: unknown line ${JSON.stringify(line.length > 80 ? line.slice(0, 80) : line)}`);
+    if (TRACE) this.log_(`at: unknown line ${JSON.stringify(line.length > 80 ? line.slice(0, 80) : line)}`);
   }
 
   private onOk_(f: InFlight): void {
@@ -333,7 +334,7 @@ export class AtEngine {
       result = { ok: true, value: f.cmd_.parse(lines, f.args_) };
     } catch (e) {
       if (!(e instanceof AtParseError)) throw e;
-      this.log_(`at: ${e.message}`);
+      if (TRACE) this.log_(`at: ${e.message}`);
       result = { ok: false, error: { kind: 'parse', command: f.cmd_.name, detail: e.detail } };
     }
     f.done_(result);
@@ -350,7 +351,7 @@ export class AtEngine {
       this.stats.consecutiveTimeouts = 0;
       this.stats.errors++;
     }
-    this.log_(`at: ${f.cmd_.name} failed: ${error.kind}${error.kind === 'cme' ? ' ' + error.code : ''}`);
+    if (TRACE) this.log_(`at: ${f.cmd_.name} failed: ${error.kind}${error.kind === 'cme' ? ' ' + error.code : ''}`);
     f.done_({ ok: false, error });
     this.startNext_();
   }

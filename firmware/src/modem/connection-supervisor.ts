@@ -31,6 +31,7 @@ import { cpsms, qpsmsRead } from './commands/psm.ts';
 import type { PsmTimers } from './commands/psm-timers.ts';
 import { cclkRead, plausibleTime, qltsUtc } from './commands/time.ts';
 import { qpowd } from './commands/power.ts';
+import { TRACE } from '../trace.ts';
 
 export type SupervisorState = 'off' | 'powering_up' | 'registering' | 'pdp_up' | 'mqtt_open' | 'mqtt_connected' | 'disconnecting' | 'psm' | 'failed';
 
@@ -212,7 +213,11 @@ export class ConnectionSupervisor {
     engine_.onUrc('PSM POWER DOWN', () => this.onPsmPowerDown_());
     engine_.onUrc('POWERED DOWN', () => this.onPoweredDown_());
     // Boot chatter (ref §10): expected, not worth an "unknown line" log entry.
-    for (const p of ['+CPIN:', '+CFUN:', '+QUSIM:', '+QIND:', '+QMTDISC:', '+QMTCLOSE:', '+QMTOPEN:', '+QMTCONN:', '+QMTPUB:', '+QMTPUBEX:', '+QMTSUB:']) engine_.onUrc(p, (l) => this.log_(`modem: late ${l}`));
+    // One handler shared by all of them: a closure per prefix would stay in RAM for nothing.
+    const late = (l: string): void => {
+      if (TRACE) this.log_(`modem: late ${l}`);
+    };
+    for (const p of ['+CPIN:', '+CFUN:', '+QUSIM:', '+QIND:', '+QMTDISC:', '+QMTCLOSE:', '+QMTOPEN:', '+QMTCONN:', '+QMTPUB:', '+QMTPUBEX:', '+QMTSUB:']) engine_.onUrc(p, late);
     engine_.onRecv((m) => {
       this.listener_({ type: 'downlink', topic: m.topic, payload: m.payload });
     });
@@ -661,7 +666,7 @@ export class ConnectionSupervisor {
   }
 
   private fail_(reason: string, resume: Stage): void {
-    this.log_(`supervisor: attempt failed: ${reason}`);
+    if (TRACE) this.log_(`supervisor: attempt failed: ${reason}`);
     this.failStreak_++;
     this.clearTimers_();
     this.regWaiter_ = undefined;
@@ -682,7 +687,7 @@ export class ConnectionSupervisor {
 
   private powerCycle_(next: () => void): void {
     this.counters.powerCycles++;
-    this.log_('supervisor: power-cycling the modem');
+    if (TRACE) this.log_('supervisor: power-cycling the modem');
     this.gen_++;
     const gen = this.gen_;
     this.clearTimers_();
@@ -748,7 +753,7 @@ export class ConnectionSupervisor {
     if (this.readyWaiter_) this.readyWaiter_();
     else if (this.current_ !== 'off' && this.current_ !== 'powering_up') {
       // The modem rebooted by itself: everything it held is gone.
-      this.log_('supervisor: unexpected RDY, modem rebooted');
+      if (TRACE) this.log_('supervisor: unexpected RDY, modem rebooted');
       this.linkDown_('modem_reboot', Stage.Init);
     }
   }
@@ -758,7 +763,7 @@ export class ConnectionSupervisor {
     try {
       r = parseCeregUrc(line);
     } catch {
-      this.log_(`supervisor: bad ${line}`);
+      if (TRACE) this.log_(`supervisor: bad ${line}`);
       return;
     }
     this.listener_({ type: 'registration', stat: r.stat });
@@ -779,7 +784,7 @@ export class ConnectionSupervisor {
     try {
       s = parseQmtstat(line);
     } catch {
-      this.log_(`supervisor: bad ${line}`);
+      if (TRACE) this.log_(`supervisor: bad ${line}`);
       return;
     }
     if (s.client !== this.o_.client) return;
@@ -794,7 +799,7 @@ export class ConnectionSupervisor {
   private onQiurc_(line: string): void {
     const ctx = parsePdpDeact(line);
     if (ctx === undefined) {
-      this.log_(`supervisor: ${line}`);
+      if (TRACE) this.log_(`supervisor: ${line}`);
       return;
     }
     if (ctx !== this.o_.pdpCtx) return;
@@ -808,7 +813,7 @@ export class ConnectionSupervisor {
       return;
     }
     if (this.current_ !== 'psm' && this.current_ !== 'off') {
-      this.log_('supervisor: modem entered PSM unexpectedly');
+      if (TRACE) this.log_('supervisor: modem entered PSM unexpectedly');
       this.linkDown_('psm', Stage.Wake);
       this.enterPsm_();
     }
@@ -883,7 +888,7 @@ export class ConnectionSupervisor {
         }
         if (this.handleSilent_(gen, r.error)) return;
         if (s.optional_) {
-          this.log_(`supervisor: ${s.cmd_.name} failed (${failureText(r.error)}), continuing`);
+          if (TRACE) this.log_(`supervisor: ${s.cmd_.name} failed (${failureText(r.error)}), continuing`);
           return next();
         }
         this.fail_(`${stage}_${s.cmd_.name}_${failureText(r.error)}`, stage === 'mqtt_config' ? Stage.Pdp : Stage.Init);

@@ -10,16 +10,18 @@
  *                HeartbeatBuilder (uplink/heartbeat.ts) for diagnostics.
  */
 
-import { MessageKind, TimeSource, downlinkTopic, type Hello } from '../../../protocol/src/messages.ts';
-import type { FirmwareContext } from '../context.ts';
+import { MessageKind, TimeSource, downlinkTopic, type Heartbeat, type Hello, type TimeAnchor } from '../../../protocol/src/messages.ts';
+import type { DiagnosticCounters, FirmwareContext } from '../context.ts';
+import type { LogStats, StoredEvent } from '../log/event-log.ts';
 import { ResetReason } from '../boot/reset-reason.ts';
 import { hashString } from '../random.ts';
 import { AtEngine } from '../modem/at-engine.ts';
-import { ConnectionSupervisor, type ModemIdentity, type SupervisorOptions } from '../modem/connection-supervisor.ts';
+import { ConnectionSupervisor, type ModemIdentity, type ModemSnapshot, type SupervisorCounters, type SupervisorOptions } from '../modem/connection-supervisor.ts';
 import type { PsmTimers } from '../modem/commands/psm-timers.ts';
-import { HeartbeatBuilder, newUplinkCounters, type UplinkCounters } from './heartbeat.ts';
+import { HeartbeatBuilder, newUplinkCounters, type HeartbeatSources, type UplinkCounters } from './heartbeat.ts';
 import { UploadPolicy, type UploadPolicyOptions, type UploadReason } from './upload-policy.ts';
 import { UploadSession, type SessionEnv, type SessionOptions, type SessionResult } from './upload-session.ts';
+import { TRACE } from '../trace.ts';
 
 export interface ConnectivityOptions {
   host?: string; // default mqtt.pillcap.example
@@ -75,9 +77,12 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
     (e) => {
       switch (e.type) {
         case 'downlink':
-          if (e.topic !== downlinkTopic(ctx.serial)) return trace(`uplink: message on ${e.topic} ignored`);
+          if (e.topic !== downlinkTopic(ctx.serial)) {
+            if (TRACE) trace(`uplink: message on ${e.topic} ignored`);
+            return;
+          }
           if (session) session.downlink(e.payload);
-          else trace('uplink: downlink outside a session ignored');
+          else if (TRACE) trace('uplink: downlink outside a session ignored');
           return;
         case 'link_lost':
           if (session) session.linkLost();
@@ -93,44 +98,8 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
   );
   supervisor.onStateChange = (state) => ctx.bus.publish({ type: 'LINK_STATE', state });
 
-  const heartbeat = new HeartbeatBuilder({
-    serial: () => ctx.serial,
-    anchor: () => ctx.time.anchor(),
-    uptimeS: () => ctx.time.uptimeS(),
-    unixS: () => ctx.time.unixS(),
-    timeSource: () => ctx.time.source,
-    lastCorrectionS: () => ctx.time.lastCorrectionS,
-    logStats: () => ctx.log.stats(),
-    diagnostics: () => ctx.diagnostics,
-    takeCounters: () => {
-      ctx.takeCounters();
-    },
-    batteryMv: () => ports.power.batteryMv(),
-    temperatureDeciC: () => ports.power.temperatureDeciC(),
-    appFirmware: ports.build.version,
-    supervisor: supervisor.counters,
-    identity: supervisor.identity,
-    uplink,
-  });
-
-  const env: SessionEnv = {
-    serial: () => ctx.serial,
-    timers: ports.timers,
-    log: ctx.log,
-    anchor: () => ctx.time.anchor(),
-    anchorsFor: (events) => ctx.time.anchorsFor(events),
-    timeSource: () => ctx.time.source,
-    setWall: (unixS, source) => {
-      ctx.time.setWall(unixS, source);
-    },
-    configVersion: () => ctx.config.configVersion,
-    hello: (identity) => buildHello(ctx, identity, options.hwRevision),
-    heartbeat: (snap) => heartbeat.build(snap),
-    heartbeatDelivered: () => heartbeat.commit(),
-    emit: (m) => ctx.bus.publish(m),
-    counters: uplink,
-    trace,
-  };
+  const heartbeat = new HeartbeatBuilder(new ContextHeartbeatSources(ctx, supervisor, uplink));
+  const env: SessionEnv = new ContextSessionEnv(ctx, heartbeat, uplink, trace, options.hwRevision);
 
   const policy = new UploadPolicy(ports.timers, () => ports.clock.monotonicMs(), () => ctx.random(), () => ctx.config, startSession, options.policy);
 
@@ -155,7 +124,6 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
     });
   }
 
-  (globalThis as any).__f4 = { engine, supervisor, policy, heartbeat, env, uplink, get session() { return session; }, ctx };
   return {
     engine,
     supervisor,
@@ -182,6 +150,104 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
       return { atCommands: engine.stats.commands, radioOnMs: supervisor.counters.radioOnMs, sessions, sessionsOk, uplink: { ...uplink }, state: supervisor.state };
     },
   };
+}
+
+/*
+ * The heartbeat's and the session's view of the firmware context. Classes rather than object literals of
+ * arrow functions: the methods live once on the prototype (with the code) instead of one closure per source
+ * per boot in RAM. Every method reads the context when called, as the closures did.
+ */
+class ContextHeartbeatSources implements HeartbeatSources {
+  readonly appFirmware: string;
+  readonly supervisor: SupervisorCounters;
+  readonly identity: ModemIdentity;
+  constructor(
+    private readonly ctx_: FirmwareContext,
+    link: ConnectionSupervisor,
+    readonly uplink: UplinkCounters,
+  ) {
+    this.appFirmware = ctx_.ports.build.version;
+    this.supervisor = link.counters;
+    this.identity = link.identity;
+  }
+  serial(): string {
+    return this.ctx_.serial;
+  }
+  anchor(): TimeAnchor {
+    return this.ctx_.time.anchor();
+  }
+  uptimeS(): number {
+    return this.ctx_.time.uptimeS();
+  }
+  unixS(): number | undefined {
+    return this.ctx_.time.unixS();
+  }
+  timeSource(): TimeSource {
+    return this.ctx_.time.source;
+  }
+  lastCorrectionS(): number {
+    return this.ctx_.time.lastCorrectionS;
+  }
+  logStats(): LogStats {
+    return this.ctx_.log.stats();
+  }
+  diagnostics(): DiagnosticCounters {
+    return this.ctx_.diagnostics;
+  }
+  takeCounters(): void {
+    this.ctx_.takeCounters();
+  }
+  batteryMv(): number | undefined {
+    return this.ctx_.ports.power.batteryMv();
+  }
+  temperatureDeciC(): number | undefined {
+    return this.ctx_.ports.power.temperatureDeciC();
+  }
+}
+
+class ContextSessionEnv implements SessionEnv {
+  readonly timers: SessionEnv['timers'];
+  readonly log: SessionEnv['log'];
+  constructor(
+    private readonly ctx_: FirmwareContext,
+    private readonly heartbeat_: HeartbeatBuilder,
+    readonly counters: UplinkCounters,
+    readonly trace: (line: string) => void,
+    private readonly hwRevision_: string | undefined,
+  ) {
+    this.timers = ctx_.ports.timers;
+    this.log = ctx_.log;
+  }
+  serial(): string {
+    return this.ctx_.serial;
+  }
+  anchor(): TimeAnchor {
+    return this.ctx_.time.anchor();
+  }
+  anchorsFor(events: StoredEvent[]): TimeAnchor[] {
+    return this.ctx_.time.anchorsFor(events);
+  }
+  timeSource(): TimeSource {
+    return this.ctx_.time.source;
+  }
+  setWall(unixS: number, source: TimeSource): void {
+    this.ctx_.time.setWall(unixS, source);
+  }
+  configVersion(): number {
+    return this.ctx_.config.configVersion;
+  }
+  hello(identity: ModemIdentity): Hello {
+    return buildHello(this.ctx_, identity, this.hwRevision_);
+  }
+  heartbeat(snap: ModemSnapshot): Heartbeat {
+    return this.heartbeat_.build(snap);
+  }
+  heartbeatDelivered(): void {
+    this.heartbeat_.commit();
+  }
+  emit(m: Parameters<SessionEnv['emit']>[0]): void {
+    this.ctx_.bus.publish(m);
+  }
 }
 
 function imageHashBytes(text: string): Uint8Array {

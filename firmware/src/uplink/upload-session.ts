@@ -19,6 +19,7 @@ import type { Timers, TimerHandle } from '../ports/ports.ts';
 import type { LogStats, StoredEvent } from '../log/event-log.ts';
 import type { ModemIdentity, ModemSnapshot, PublishOutcome } from '../modem/connection-supervisor.ts';
 import type { UplinkCounters } from './heartbeat.ts';
+import { TRACE } from '../trace.ts';
 
 /** What the session needs from the connection supervisor (a test seam). */
 export interface UploadLink {
@@ -117,7 +118,7 @@ export class UploadSession {
     this.env_.counters.uploadAttempts++;
     this.budgetTimer_ = this.env_.timers.setTimeout(() => {
       this.budgetTimer_ = undefined;
-      this.env_.trace('uplink: radio budget exhausted');
+      if (TRACE) this.env_.trace('uplink: radio budget exhausted');
       this.epoch_++;
       this.clearWait_();
       this.link_.abort(() => this.finish_(false, 'budget'));
@@ -132,11 +133,11 @@ export class UploadSession {
     try {
       msg = decodeDownlink(payload);
     } catch (e) {
-      this.env_.trace(`uplink: bad downlink: ${(e as Error).message}`);
+      if (TRACE) this.env_.trace(`uplink: bad downlink: ${(e as Error).message}`);
       return;
     }
     if (msg.serial !== this.env_.serial()) {
-      this.env_.trace(`uplink: downlink for ${msg.serial} ignored`);
+      if (TRACE) this.env_.trace(`uplink: downlink for ${msg.serial} ignored`);
       return;
     }
     switch (msg.kind) {
@@ -210,7 +211,7 @@ export class UploadSession {
       // The oldest record breaks the protocol's ranges: the cloud would quarantine the batch and never ack
       // it, blocking the queue forever. It is skipped and counted (Asset Tracker Template storage: "a
       // malformed record is consumed and counted"); the cloud sees the seq gap.
-      this.env_.trace(`uplink: event seq ${pending[0].seq} kind ${pending[0].kind} malformed, skipped`);
+      if (TRACE) this.env_.trace(`uplink: event seq ${pending[0].seq} kind ${pending[0].kind} malformed, skipped`);
       this.env_.counters.malformedSkipped++;
       this.env_.log.consumeThrough(pending[0].seq);
       return this.sendBatch_();
@@ -222,7 +223,7 @@ export class UploadSession {
       try {
         return encodeUplink(this.batch_(events, k));
       } catch (err) {
-        this.env_.trace(`uplink: batch of ${k} not encodable: ${(err as Error).message}`);
+        if (TRACE) this.env_.trace(`uplink: batch of ${k} not encodable: ${(err as Error).message}`);
         return undefined;
       }
     };
@@ -346,7 +347,7 @@ export class UploadSession {
     const bytes = encodeUplink(res);
     this.env_.counters.bytesTx += bytes.length;
     this.link_.publish(uplinkTopic(this.env_.serial()), bytes, (r) => {
-      if (!r.ok) this.env_.trace(`uplink: command result ${cmd.commandId} not delivered`);
+      if (TRACE && !r.ok) this.env_.trace(`uplink: command result ${cmd.commandId} not delivered`);
     });
   }
 
