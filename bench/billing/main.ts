@@ -5,16 +5,21 @@
  * 1. Pure engine: 10,000 patients x 90 days, about 2 lid openings a day on 80% of days, a weekly symptom
  *    report and a daily heartbeat, four time zones. Times day building (events -> patient-local days) and
  *    period/code/evidence computation separately.
- * 2. SQL path: the same shape seeded inside the database (generate_series), then the full recompute
- *    `recomputePatients` (rebuild monitored_days from events + heartbeats, compute and store periods) in
- *    batches of 1,000 patients. PGlite by default (BENCH_BILLING_SQL_PATIENTS, default 1,000, extrapolated);
- *    real PostgreSQL when DATABASE_URL is set (default 10,000, in a throw-away database).
+ * 2. SQL path: the same shape seeded inside the database (generate_series, not timed), then the full
+ *    recompute `recomputePatientsInBatches` (monitored_days rebuilt from events + heartbeats by one set-based
+ *    statement per batch, then periods, codes and evidence by the pure engine, stored): cold, then again with
+ *    nothing changed, then periods only from the stored days. Per phase: wall time, Node CPU and, when the
+ *    server runs on this host, the CPU of the PostgreSQL backends (from /proc), because on a shared machine
+ *    wall time mostly measures the other tenants. PGlite by default (BENCH_BILLING_SQL_PATIENTS, default
+ *    1,000, extrapolated); real PostgreSQL when DATABASE_URL is set (default 10,000, in a throw-away database).
+ *    BENCH_BILLING_BATCH (default 2,500) and BENCH_BILLING_CONCURRENCY (default 2) size the batches.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { DEFAULT_BILLING_POLICY } from '../../cloud/src/billing/billing-policy.ts';
 import { buildMonitoredDays, type DayEventInput } from '../../cloud/src/billing/monitored-days.ts';
 import { computePatientBilling, type PatientEpisode } from '../../cloud/src/billing/patient-billing.ts';
-import { recomputePatients, recomputePeriodsInTx } from '../../cloud/src/billing/recompute-patient.ts';
+import { recomputePatientsInBatches, recomputePeriodsInTx, type RecomputePhases } from '../../cloud/src/billing/recompute-patient.ts';
 import type { Queryable } from '../../cloud/src/db/database.ts';
 import { createTestDatabase } from '../../cloud/test/helpers/test-database.ts';
 
@@ -159,35 +164,86 @@ export async function seedBillingBench(db: Queryable, count: number): Promise<{ 
   return { orgId };
 }
 
+/** CPU milliseconds of this database's server processes, by pid (real PostgreSQL on this host only). */
+async function backendCpu(db: Queryable): Promise<Map<number, number> | null> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const out = new Map<number, number>();
+  for (const r of rows) {
+    try {
+      const fields = readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(r.pid, (Number(fields[11]) + Number(fields[12])) * (1000 / 100)); // utime + stime, in USER_HZ (100)
+    } catch {
+      return null; // server on another host
+    }
+  }
+  return out;
+}
+
+interface Measured {
+  wallMs: number;
+  nodeCpuMs: number;
+  pgCpuMs: number | null;
+  load: string;
+}
+
+async function measure(db: Queryable & { kind: string }, work: () => Promise<unknown>): Promise<Measured> {
+  const before = db.kind === 'pg' ? await backendCpu(db) : null;
+  const load0 = os.loadavg()[0]!;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await work();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const after = before ? await backendCpu(db) : null;
+  let pgCpuMs: number | null = null;
+  if (before && after) {
+    pgCpuMs = 0;
+    for (const [pid, ms] of after) pgCpuMs += ms - (before.get(pid) ?? 0);
+  }
+  return { wallMs, nodeCpuMs: (cpu.user + cpu.system) / 1000, pgCpuMs, load: `${load0.toFixed(1)}->${os.loadavg()[0]!.toFixed(1)}` };
+}
+
 export async function benchSql(): Promise<void> {
   const real = !!process.env.DATABASE_URL;
   const count = Number(process.env.BENCH_BILLING_SQL_PATIENTS ?? (real ? 10_000 : 1_000));
+  const batchSize = Number(process.env.BENCH_BILLING_BATCH ?? 2_500);
   const db = await createTestDatabase();
+  const concurrency = db.kind === 'pg' ? Number(process.env.BENCH_BILLING_CONCURRENCY ?? 2) : 1;
   try {
     const t0 = performance.now();
     const { orgId } = await seedBillingBench(db, count);
+    await db.query('ANALYZE');
     const events = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n);
     const tSeed = performance.now() - t0;
     const ids = (await db.query<{ id: string }>('SELECT id FROM patients WHERE org_id = $1 ORDER BY id', [orgId])).rows.map((r) => r.id);
-
-    const batches: string[][] = [];
-    for (let i = 0; i < ids.length; i += 1_000) batches.push(ids.slice(i, i + 1_000));
-    const t1 = performance.now();
-    for (const b of batches) await recomputePatients(db, b, { asOf: AS_OF });
-    const tCold = performance.now() - t1;
+    const scale = (ms: number) => (count === 10_000 ? '' : ` (-> ${((ms * 10_000) / count / 1000).toFixed(1)} s for 10,000, linear)`);
+    const line = (label: string, m: Measured, phases?: RecomputePhases) => {
+      const cpu = `Node CPU ${(m.nodeCpuMs / 1000).toFixed(1)} s${m.pgCpuMs === null ? '' : `, PostgreSQL CPU ${(m.pgCpuMs / 1000).toFixed(1)} s`}`;
+      console.log(`  ${label}: ${(m.wallMs / 1000).toFixed(1)} s wall${scale(m.wallMs)}; ${cpu}; load ${m.load}; target < 5 s wall for 10,000: ${(m.wallMs * 10_000) / count < 5_000 ? 'met' : 'NOT met'}`);
+      if (phases) {
+        console.log(
+          `    phases (summed over ${concurrency} connection(s)): days ${(phases.days / 1000).toFixed(1)} s, periods ${(phases.periods / 1000).toFixed(1)} s, save ${(phases.save / 1000).toFixed(1)} s`,
+        );
+      }
+    };
+    console.log(
+      `SQL path (${db.kind}${real ? ', DATABASE_URL' : ''}): ${count} patients x ${DAYS} days, ${events} events + ${count * DAYS} heartbeats ` +
+        `(seeded in ${(tSeed / 1000).toFixed(0)} s, not timed); batches of ${batchSize} on ${concurrency} connection(s); ${os.cpus().length} CPUs`,
+    );
+    const recompute = (phases: RecomputePhases) => recomputePatientsInBatches(db, ids, { asOf: AS_OF, batchSize, concurrency, phases });
+    const cold: RecomputePhases = { days: 0, periods: 0, save: 0 };
+    const mCold = await measure(db, () => recompute(cold));
     const days = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM monitored_days')).rows[0]!.n);
     const periods = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM billing_periods')).rows[0]!.n);
-    const t2 = performance.now();
-    for (const b of batches) await recomputePatients(db, b, { asOf: AS_OF });
-    const tWarm = performance.now() - t2;
-    const t3 = performance.now();
-    for (const b of batches) await db.transaction((tx) => recomputePeriodsInTx(tx, b, AS_OF));
-    const tPeriods = performance.now() - t3;
-    const scale = (ms: number) => (count === 10_000 ? '' : ` -> ${((ms * 10_000) / count / 1000).toFixed(1)} s for 10,000 (linear)`);
-    console.log(`SQL path (${db.kind}${real ? ', DATABASE_URL' : ''}): ${count} patients x ${DAYS} days, ${events} events + ${count * DAYS} heartbeats (seeded in ${tSeed.toFixed(0)} ms, not timed); batches of 1,000`);
-    console.log(`  full rebuild, cold (events+heartbeats -> ${days} monitored_days rows -> ${periods} billing_periods rows): ${tCold.toFixed(0)} ms${scale(tCold)}`);
-    console.log(`  full rebuild, nothing changed (digests skip unchanged rows):                     ${tWarm.toFixed(0)} ms${scale(tWarm)}`);
-    console.log(`  billing recompute from stored monitored_days (periods, codes, evidence, amendments): ${tPeriods.toFixed(0)} ms${scale(tPeriods)}`);
+    line(`full recompute, cold (events + heartbeats -> ${days} monitored_days -> ${periods} billing_periods)`, mCold, cold);
+    const warm: RecomputePhases = { days: 0, periods: 0, save: 0 };
+    line('full recompute, nothing changed (unchanged rows are compared, not rewritten)', await measure(db, () => recompute(warm)), warm);
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
+    const mPeriods = await measure(db, async () => {
+      for (const b of batches) await db.transaction((tx) => recomputePeriodsInTx(tx, b, AS_OF));
+    });
+    line('periods only, from stored monitored_days (one connection)', mPeriods);
   } finally {
     await db.close();
   }

@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildMonthlyReport, markExported } from '../billing/monthly-report.ts';
-import { findOrganisationBySlug } from '../repositories/organisations.ts';
+import { findOrganisationBySlug, listOrganisationsWithPatients } from '../repositories/organisations.ts';
 import { cliActor, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
@@ -46,7 +46,7 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
         if (!found) throw new Error(`no organisation "${values.org}"`);
         orgs = [{ id: found.id, slug: found.slug }];
       } else {
-        orgs = (await db.query<{ id: string; slug: string }>('SELECT o.id, o.slug FROM organisations o WHERE EXISTS (SELECT 1 FROM patients p WHERE p.org_id = o.id) ORDER BY o.slug')).rows;
+        orgs = await listOrganisationsWithPatients(db);
       }
       const actor = cliActor();
       const outputs: { slug: string; csv: string; json: unknown }[] = [];

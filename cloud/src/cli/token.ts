@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { issueToken, revokeToken } from '../api/auth/tokens.ts';
 import { ROLES, isRole } from '../api/auth/roles.ts';
 import { createOrganisation, findOrganisationBySlug } from '../repositories/organisations.ts';
+import { listTokensInOrg } from '../repositories/tokens.ts';
 import { appendAudit } from '../repositories/audit.ts';
 import { cliActor, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
@@ -74,12 +75,8 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
       return withDatabase(io, async (db) => {
         const found = await findOrganisationBySlug(db, org);
         if (!found) throw new Error(`no organisation "${org}"`);
-        const rows = await db.query<{ id: string; role: string; label: string; created_at: Date; expires_at: Date | null; revoked_at: Date | null }>(
-          'SELECT id, role, label, created_at, expires_at, revoked_at FROM api_tokens WHERE org_id = $1 ORDER BY created_at',
-          [found.id],
-        );
-        for (const t of rows.rows) {
-          const state = t.revoked_at ? `revoked ${t.revoked_at.toISOString()}` : t.expires_at && t.expires_at < new Date() ? 'expired' : 'active';
+        for (const t of await listTokensInOrg(db, found.id)) {
+          const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : t.expiresAt && t.expiresAt < new Date() ? 'expired' : 'active';
           io.stdout(`${t.id}  ${t.role.padEnd(13)} ${state.padEnd(10)} ${t.label}\n`);
         }
         return 0;

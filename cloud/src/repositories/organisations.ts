@@ -90,3 +90,11 @@ export async function updateOrganisationSettings(q: Queryable, id: string, patch
   if (!rows[0]) throw new RepositoryError('not_found', `no organisation ${id}`);
   return rows[0].settings;
 }
+
+/** Organisations that have enrolled at least one patient (those a billing export covers), by slug. */
+export async function listOrganisationsWithPatients(q: Queryable): Promise<{ id: string; slug: string }[]> {
+  const { rows } = await q.query<{ id: string; slug: string }>(
+    'SELECT o.id, o.slug FROM organisations o WHERE EXISTS (SELECT 1 FROM patients p WHERE p.org_id = o.id) ORDER BY o.slug',
+  );
+  return rows;
+}
