@@ -12,7 +12,7 @@
  *    server runs on this host, the CPU of the PostgreSQL backends (from /proc), because on a shared machine
  *    wall time mostly measures the other tenants. PGlite by default (BENCH_BILLING_SQL_PATIENTS, default
  *    1,000, extrapolated); real PostgreSQL when DATABASE_URL is set (default 10,000, in a throw-away database).
- *    BENCH_BILLING_BATCH (default 2,500) and BENCH_BILLING_CONCURRENCY (default 2) size the batches.
+ *    BENCH_BILLING_BATCH (default 5,000) and BENCH_BILLING_CONCURRENCY (default 2) size the batches.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -206,7 +206,7 @@ async function measure(db: Queryable & { kind: string }, work: () => Promise<unk
 export async function benchSql(): Promise<void> {
   const real = !!process.env.DATABASE_URL;
   const count = Number(process.env.BENCH_BILLING_SQL_PATIENTS ?? (real ? 10_000 : 1_000));
-  const batchSize = Number(process.env.BENCH_BILLING_BATCH ?? 2_500);
+  const batchSize = Number(process.env.BENCH_BILLING_BATCH ?? 5_000);
   const db = await createTestDatabase();
   const concurrency = db.kind === 'pg' ? Number(process.env.BENCH_BILLING_CONCURRENCY ?? 2) : 1;
   try {

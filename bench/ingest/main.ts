@@ -164,6 +164,7 @@ export async function runBench(): Promise<void> {
     db,
     mqttUrl: broker.url,
     clientId,
+    deviceConfig: false, // about ingest only: leave no retained Config on a shared broker
     sharedGroup: broker.sharedSubscriptions ? `pillcap-bench-${run}` : null,
     pubackAfter: puback,
     processConcurrency: env('BENCH_INGEST_CONCURRENCY', 1),

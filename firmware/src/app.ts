@@ -236,9 +236,26 @@ function applyConfig(ctx: FirmwareContext, store: BlobStore, received: DeviceCon
     ctx.bus.publish({ type: 'CONFIG_REJECTED', field: problem });
     return;
   }
+  // A retained Config arrives again in every session: writing it again would wear the config blocks and
+  // restart the reminders for nothing.
+  if (sameConfig(ctx.config, next)) return;
   storeConfig(store, next);
   ctx.config = next;
   ctx.bus.publish({ type: 'CONFIG_APPLIED', config: next });
+}
+
+function sameConfig(a: DeviceConfig, b: DeviceConfig): boolean {
+  const keys = Object.keys(b) as (keyof DeviceConfig)[];
+  if (Object.keys(a).length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const x = a[keys[i]];
+    const y = b[keys[i]];
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length) return false;
+      for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+    } else if (x !== y) return false;
+  }
+  return true;
 }
 
 function startBatteryMonitor(ctx: FirmwareContext): void {

@@ -119,4 +119,18 @@ describe('Reminders module', () => {
     second.hw.advance(31 * MIN);
     expect(second.events().filter((e) => e.kind === EventKind.ReminderDue).length).toBe(1);
   });
+
+  it('a config it already runs (the retained Config of every session) is not written again', () => {
+    const first = bootFirmware({ rtcSet: true });
+    const next: DeviceConfig = { ...DEFAULT_CONFIG, configVersion: 3, reminderMinutes: [7 * 60] };
+    first.fw.context.bus.publish({ type: 'CONFIG_RECEIVED', config: next });
+    const writesAfterFirst = first.hw.flash.writes;
+    const applied = first.messages.filter((m) => m.type === 'CONFIG_APPLIED').length;
+    first.fw.context.bus.publish({ type: 'CONFIG_RECEIVED', config: { ...next, reminderMinutes: [7 * 60] } });
+    expect(first.hw.flash.writes).toBe(writesAfterFirst);
+    expect(first.messages.filter((m) => m.type === 'CONFIG_APPLIED').length).toBe(applied);
+    first.fw.context.bus.publish({ type: 'CONFIG_RECEIVED', config: { ...next, configVersion: 4, reminderMinutes: [7 * 60, 19 * 60] } });
+    expect(first.hw.flash.writes).toBeGreaterThan(writesAfterFirst);
+    expect(first.fw.context.config.reminderMinutes).toEqual([7 * 60, 19 * 60]);
+  });
 });

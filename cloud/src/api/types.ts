@@ -6,8 +6,8 @@ import type { Principal, Role } from './auth/roles.ts';
 
 import type { Downlink } from '../downlink/downlink.ts';
 
-/** What the API needs from the downlink (cloud/src/downlink: MQTT or AWS IoT): publishing a Command. */
-export type DownlinkPublisher = Pick<Downlink, 'publish'>;
+/** What the API needs from the downlink (cloud/src/downlink: MQTT or AWS IoT): commands, and desired config where the downlink has it. */
+export type DownlinkPublisher = Pick<Downlink, 'publish' | 'updateDesiredConfig'>;
 
 declare module 'fastify' {
   interface FastifyInstance {

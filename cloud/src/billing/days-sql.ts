@@ -15,14 +15,13 @@ import { EventKind } from '../../../protocol/src/messages.ts';
 import type { Queryable } from '../db/database.ts';
 import { dayRulesOf, EVENT_SOURCES, type BillingPolicy } from './billing-policy.ts';
 import type { MonitoredDay } from './monitored-days.ts';
-import type { DayFacts } from './patient-billing.ts';
 
 const KNOWN_KINDS = [...new Set<number>(Object.values(EventKind))].sort((a, b) => a - b);
 
-// kind_counts in one pass: a FILTER count per known kind; a day holding an unknown kind (never produced by
-// the decoder, but the column allows it) falls back to a generic count over the day's kinds.
 // distinct qualifying sources, sorted as the TypeScript engine sorts them; events.source is CHECKed to EVENT_SOURCES
 const DISTINCT_SOURCES_SQL = `array_remove(ARRAY[${[...EVENT_SOURCES].sort().map((src) => `CASE WHEN bool_or(ev.q AND ev.source = '${src}') THEN '${src}' END`).join(', ')}]::text[], NULL)`;
+// kind_counts in one pass: a FILTER count per known kind; a day holding an unknown kind (never produced by
+// the decoder, but the column allows it) falls back to a generic count over the day's kinds.
 const KNOWN_COUNTS = `jsonb_strip_nulls(jsonb_build_object(${KNOWN_KINDS.map((k) => `'${k}', nullif(count(*) FILTER (WHERE ev.kind = ${k}), 0)`).join(', ')}))`;
 const UNKNOWN = `ev.kind <> ALL('{${KNOWN_KINDS.join(',')}}'::smallint[])`;
 const KIND_COUNTS_SQL = `CASE WHEN count(*) FILTER (WHERE ${UNKNOWN}) = 0 THEN ${KNOWN_COUNTS}
@@ -213,6 +212,3 @@ export async function rebuildDaysInSql(
   }
   return { days: Number(row.days), written: Number(row.written), removed: Number(row.removed), byPatient };
 }
-
-/** The facts of rebuilt days, as the period engine takes them. */
-export type RebuiltDayFacts = ReadonlyMap<string, readonly DayFacts[]>;

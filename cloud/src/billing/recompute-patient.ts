@@ -93,7 +93,7 @@ export async function recomputePatientsInBatches(
   patientIds: readonly string[],
   options: { asOf?: Date; batchSize?: number; concurrency?: number; phases?: RecomputePhases } = {},
 ): Promise<{ patients: number; periods: number }> {
-  const batchSize = options.batchSize ?? 2_500;
+  const batchSize = options.batchSize ?? 5_000;
   const concurrency = db.kind === 'pglite' ? 1 : Math.max(1, options.concurrency ?? 2);
   const batches: string[][] = [];
   for (let i = 0; i < patientIds.length; i += batchSize) batches.push(patientIds.slice(i, i + batchSize));
@@ -124,7 +124,7 @@ export async function billingForPatient(db: Queryable, patientId: string, option
 
 /**
  * Recomputes every patient of an organisation (after a change to organisations.settings.billing: stored days
- * carry the qualification of the policy they were built with). Batches of 2,500 patients, one transaction each.
+ * carry the qualification of the policy they were built with). Batches of 5,000 patients, one transaction each.
  */
 export async function recomputeOrganisation(db: Database, orgId: string, options: { asOf?: Date; concurrency?: number } = {}): Promise<{ patients: number }> {
   const ids = await listOrganisationPatientIds(db, orgId);

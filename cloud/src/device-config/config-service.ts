@@ -13,6 +13,9 @@
 import { MessageKind, type DeviceConfig } from '../../../protocol/src/messages.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { Downlink } from '../downlink/downlink.ts';
+
+/** What pushing a config needs from the downlink: a retained/desired config where it has one, else publish. */
+export type ConfigDownlink = Pick<Downlink, 'publish' | 'updateDesiredConfig'>;
 import { patientForDeviceAt } from '../repositories/assignments.ts';
 import { appendAudit } from '../repositories/audit.ts';
 import { getOrganisation } from '../repositories/organisations.ts';
@@ -100,7 +103,7 @@ export interface PushDeviceConfigResult {
 /** Stores (if changed), bumps devices.config_version, audits, then publishes the cap's desired config. */
 export async function pushDeviceConfig(
   db: Database,
-  downlink: Downlink,
+  downlink: ConfigDownlink,
   deviceId: string,
   now: Date,
   options: PushDeviceConfigOptions = {},
@@ -173,7 +176,7 @@ export async function pushDeviceConfig(
  */
 export async function pushConfigsForPatient(
   db: Database,
-  downlink: Downlink,
+  downlink: ConfigDownlink,
   patientId: string,
   now: Date,
   options: PushDeviceConfigOptions = {},
@@ -185,5 +188,19 @@ export async function pushConfigsForPatient(
   );
   const results: PushDeviceConfigResult[] = [];
   for (const r of rows) results.push(await pushDeviceConfig(db, downlink, r.device_id, now, { reason: 'patient', ...options }));
+  return results;
+}
+
+/** After `organisations.settings.device` changed: pushes the config of every cap the organisation holds. */
+export async function pushConfigsForOrganisation(
+  db: Database,
+  downlink: ConfigDownlink,
+  orgId: string,
+  now: Date,
+  options: PushDeviceConfigOptions = {},
+): Promise<PushDeviceConfigResult[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM devices WHERE org_id = $1 ORDER BY id', [orgId]);
+  const results: PushDeviceConfigResult[] = [];
+  for (const r of rows) results.push(await pushDeviceConfig(db, downlink, r.id, now, { reason: 'settings', ...options }));
   return results;
 }

@@ -8,8 +8,9 @@
  *   3. process  up to `batchMaxMessages` stored uplinks (or what arrived within `batchMaxWaitMs`) are decoded
  *               and written in ONE transaction (process-uplinks.ts).
  *   4. ack      only after that commit, each device's Ack goes out through the Downlink.
- *   5. config   then caps that need their desired Config get it (device-config/config-sync.ts: a Hello
- *               with another config version, no config yet, or a passed DST change); off the ack path.
+ *   5. config   then caps that need their desired Config get it (device-config/config-sync.ts: a Hello,
+ *               no config yet, another holder than the config was made for, or a passed DST change); one
+ *               worker, off the ack path.
  *
  * Guarantees:
  *   - Never acks (end to end) what is not committed; a failed commit publishes nothing and is retried.

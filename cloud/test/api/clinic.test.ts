@@ -4,7 +4,7 @@
  * JSON), export and amendment, unassignment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventKind, SymptomPattern } from '../../../protocol/src/messages.ts';
+import { MessageKind, EventKind, SymptomPattern } from '../../../protocol/src/messages.ts';
 import { bearer, createWorld, rebuildDays, seedDevice, seedEvents, seedHeartbeat, type World } from './fixture.ts';
 
 let world: World;
@@ -48,6 +48,11 @@ describe('clinic journey', () => {
     expect(clash.statusCode).toBe(409);
     const patient = (await call('GET', `/v1/patients/${patientId}`)).json();
     expect(patient.device).toBe(SERIAL);
+    // The cap is told its holder's reminder times and zone (Chicago: UTC-6 in winter, UTC-5 in summer).
+    const configs = world.downlink.sent.filter((s) => s.serial === SERIAL && s.message.kind === MessageKind.Config);
+    expect(configs).toHaveLength(1);
+    expect(configs[0]!.message).toMatchObject({ reminderMinutes: [480], configVersion: 1 });
+    expect([-360, -300]).toContain((configs[0]!.message as { utcOffsetMin: number }).utcOffsetMin);
   });
 
   it('shows the monitored-days calendar per 30-day period', async () => {

@@ -51,4 +51,26 @@ describe('ConfigSync', () => {
     // Round 1: d1 only; round 2: d2 and d3 together (one query for both).
     expect(db.calls.map((p) => p[0])).toEqual([['d1'], ['d2', 'd3']]);
   });
+
+  it('queries a cap with a current stored config once, until its Hello or its DST change', async () => {
+    let nowS = 1_780_000_000;
+    const db = fakeDb(async (_sql, params) => {
+      const ids = params[0] as string[];
+      return { rows: ids.map((id) => ({ id, config_version: 1, device_config_version: 1, stored_version: 1, next_change: String(1_780_000_100) })), rowCount: ids.length } as never;
+    });
+    const attempts: string[] = [];
+    const sync = new ConfigSync({ db, downlink: { publish: async () => {} }, now: () => new Date(nowS * 1000), log: () => {}, onFailed: () => attempts.push('attempt') });
+    await sync.afterCommit([processed('d1')]);
+    await sync.afterCommit([processed('d1')]);
+    expect(db.calls).toHaveLength(1);
+    // A Hello always asks, and re-derives the config (the push fails here: no transactions).
+    await sync.afterCommit([processed('d1', MessageKind.Hello)]);
+    expect(db.calls).toHaveLength(2);
+    expect(attempts).toEqual(['attempt']);
+    // Past the stored change: a push is attempted without asking first.
+    nowS = 1_780_000_200;
+    await sync.afterCommit([processed('d1')]);
+    expect(db.calls).toHaveLength(2);
+    expect(attempts).toEqual(['attempt', 'attempt']);
+  });
 });

@@ -9,15 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDownlink } from '../../../protocol/src/device-codec.ts';
 import { downlinkTopic, MessageKind, type Config, type DeviceConfig, type DownlinkMessage, type Hello } from '../../../protocol/src/messages.ts';
-import { pushConfigsForPatient, pushDeviceConfig, latestDeviceConfig } from '../../src/device-config/config-service.ts';
+import { pushConfigsForOrganisation, pushConfigsForPatient, pushDeviceConfig, latestDeviceConfig } from '../../src/device-config/config-service.ts';
 import { DEVICE_CONFIG_DEFAULTS } from '../../src/device-config/device-config-for.ts';
+import { devicesNeedingConfig } from '../../src/device-config/config-sync.ts';
 import type { Downlink } from '../../src/downlink/downlink.ts';
 import { MqttDownlink } from '../../src/downlink/mqtt-downlink.ts';
 import { Ingestor } from '../../src/ingest/ingestor.ts';
 import { assignDevice } from '../../src/repositories/assignments.ts';
 import { listAudit } from '../../src/repositories/audit.ts';
 import { registerDevice } from '../../src/repositories/devices.ts';
-import { createOrganisation, ensureOrganisation } from '../../src/repositories/organisations.ts';
+import { createOrganisation, ensureOrganisation, updateOrganisationSettings } from '../../src/repositories/organisations.ts';
 import { enrolPatient, updatePatient } from '../../src/repositories/patients.ts';
 import { clearMqttSession } from '../helpers/mqtt-session.ts';
 import { createTestBroker, type TestBroker } from '../helpers/test-broker.ts';
@@ -190,12 +191,31 @@ describe('device config through the ingestor', () => {
     expect(await pushDeviceConfig(db, apiDownlink, deviceId, now, { reason: 'regimen' })).toMatchObject({ version: 3, created: false, published: true });
   });
 
-  it('gives a cap in stock the defaults with no reminders, in UTC', async () => {
+  it('gives a cap in stock the defaults with no reminders, in UTC, and notices an assignment made without a push', async () => {
     now = new Date('2026-07-01T12:00:00Z');
-    const { cap } = await setUpCap('STOCK');
+    const { cap, deviceId } = await setUpCap('STOCK');
     await cap.send(hello(cap.serial, 0));
     await waitFor(() => configs(cap).length > 0, { what: 'a stock Config' });
     expect(configs(cap)[0]).toEqual({ kind: MessageKind.Config, serial: cap.serial, configVersion: 1, reminderMinutes: [], utcOffsetMin: 0, ...DEVICE_CONFIG_DEFAULTS });
+    expect(await devicesNeedingConfig(db, [deviceId], new Set(), now)).toMatchObject({ needing: [], settled: new Map([[deviceId, null]]) });
+
+    // As `pillcap patients enrol --serial` does: an assignment in the database, no push.
+    const p = await enrolPatient(db, {
+      orgId,
+      reference: `${run}-STOCK`,
+      name: 'STOCK',
+      timeZone: 'Europe/London',
+      bodySystem: 'cbt',
+      monitoringStart: '2026-06-01',
+      billingPractitioner: 'Dr Test',
+      regimen: { dosesPerDay: 1, reminderMinutes: [450] },
+    });
+    await assignDevice(db, { deviceId, patientId: p.id, at: new Date('2026-07-01T10:00:00Z') });
+    const found = await devicesNeedingConfig(db, [deviceId], new Set(), now);
+    expect(found.needing).toEqual([{ deviceId, reason: 'assignment', deviceVersion: 0 }]);
+    const pushed = await pushDeviceConfig(db, apiDownlink, deviceId, now, { reason: 'assignment' });
+    expect(pushed.config).toMatchObject({ configVersion: 2, reminderMinutes: [450], utcOffsetMin: 60, nextOffsetChangeUnixS: unix('2026-10-25T01:00:00Z'), nextOffsetMin: 0 });
+    expect((await devicesNeedingConfig(db, [deviceId], new Set(), now)).needing).toEqual([]);
   });
 
   it('never holds up an Ack when the config cannot be built', async () => {
@@ -211,6 +231,13 @@ describe('device config through the ingestor', () => {
     expect(ingestor.stats.configFailures).toBeGreaterThan(failuresBefore);
     expect(configs(cap)).toEqual([]);
     expect(await latestDeviceConfig(db, deviceId)).toBeUndefined();
+
+    // The clinic fixes its settings; the API then pushes every cap the organisation holds.
+    await updateOrganisationSettings(db, bad.id, { device: { heartbeatIntervalS: 43_200 } });
+    const pushed = await pushConfigsForOrganisation(db, apiDownlink, bad.id, now, { actor: 'test' });
+    expect(pushed).toMatchObject([{ deviceId, version: 1, created: true, published: true }]);
+    await waitFor(() => configs(cap).length === 1, { what: 'the Config after the settings fix' });
+    expect(configs(cap)[0]).toMatchObject({ configVersion: 1, heartbeatIntervalS: 43_200, reminderMinutes: [480], utcOffsetMin: 60 });
   });
 
   it('publishes a plain Config when the downlink has no desired-config store, and survives a failing one', async () => {

@@ -43,7 +43,7 @@ describe('broker restart', () => {
     const url = `mqtt://127.0.0.1:${broker.port}`;
     const serial = `M${randomBytes(3).toString('hex').toUpperCase()}-1`;
     await registerDevice(db, { serial });
-    const ingestor = new Ingestor({ db, mqttUrl: url, clientId: `restart-${serial}`, sharedGroup: null, log: () => {}, mqttOptions: { reconnectPeriod: 100 } });
+    const ingestor = new Ingestor({ db, mqttUrl: url, clientId: `restart-${serial}`, sharedGroup: null, deviceConfig: false, log: () => {}, mqttOptions: { reconnectPeriod: 100 } });
     await ingestor.start();
     const cap = await TestCap.connect(url, serial);
     try {

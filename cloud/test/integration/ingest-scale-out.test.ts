@@ -48,6 +48,7 @@ function ingestor(name: string, options: Partial<ConstructorParameters<typeof In
     db,
     mqttUrl: broker.url,
     clientId,
+    deviceConfig: false, // about ingest only: leave no retained Config on a shared broker
     sharedGroup: broker.sharedSubscriptions ? `pillcap-scale-${run}` : null,
     retryInitialMs: 20,
     retryMaxMs: 200,

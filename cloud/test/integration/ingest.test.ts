@@ -92,6 +92,7 @@ beforeAll(async () => {
     db: faulty,
     mqttUrl: broker.url,
     clientId,
+    deviceConfig: false, // about ingest only: leave no retained Config on a shared broker
     sharedGroup: broker.sharedSubscriptions ? `pillcap-test-${run}` : null,
     retryInitialMs: 20,
     retryMaxMs: 100,

@@ -9,6 +9,7 @@ import { appendAudit } from '../../../repositories/audit.ts';
 import { attachEventsToPatient, detachEventsFromPatient } from '../../../repositories/events.ts';
 import { enrolPatient, findPatientSummaryInOrg, listPatientSummaries } from '../../../repositories/patients.ts';
 import { rebuildDaysForPatients } from '../../../billing/refresh-days.ts';
+import { pushDeviceConfig } from '../../../device-config/config-service.ts';
 import { HIGH_TIER_MIN_DAYS, LOW_TIER_MIN_DAYS } from '../../../billing/supply-code.ts';
 import { auditActor } from '../../auth/roles.ts';
 import { currentPeriodsFor } from '../../billing-view.ts';
@@ -19,6 +20,20 @@ import { ErrorBody, PatientParams, iso } from '../common-schemas.ts';
 import { AssignBody, Assignment, AssignmentList, EnrolPatientBody, ListPatientsQuery, Patient, PatientList, UnassignParams, UnassignQuery } from './schemas.ts';
 
 const CLINIC = ['clinic', 'admin'] as const;
+
+/**
+ * After a committed assignment change, give the cap the holder's reminders and time zone (a retained Config
+ * on its down topic). A failure is logged, never fails the request: the ingestor re-checks the cap's config
+ * at its next Hello.
+ */
+async function pushConfigAfterCommit(app: FastifyInstance, deviceId: string, actor: string, reason: string): Promise<void> {
+  try {
+    const pushed = await pushDeviceConfig(app.db, app.downlink, deviceId, new Date(), { actor, reason });
+    if (pushed.publishError) app.log.warn({ deviceId, error: pushed.publishError }, 'config stored but not published; the cap gets it at its next Hello');
+  } catch (error) {
+    app.log.warn({ deviceId, error: (error as Error).message }, 'config push failed');
+  }
+}
 
 export async function patientRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -101,6 +116,7 @@ export async function patientRoutes(app: FastifyInstance): Promise<void> {
         await appendAudit(tx, { ...auditActor(principal), action: 'device.assign', target: device.serial, detail: { patientId: patient.id, at: at.toISOString() } });
         return created;
       });
+      await pushConfigAfterCommit(app, device.id, auditActor(principal).actor, 'assign');
       return reply.code(201).send({ serial: device.serial, assignedAt: assignment.assignedAt.toISOString(), unassignedAt: null });
     },
   );
@@ -124,6 +140,7 @@ export async function patientRoutes(app: FastifyInstance): Promise<void> {
         await appendAudit(tx, { ...auditActor(principal), action: 'device.unassign', target: device.serial, detail: { patientId: patient.id, at: at.toISOString() } });
         return result!;
       });
+      await pushConfigAfterCommit(app, device.id, auditActor(principal).actor, 'unassign');
       return { serial: device.serial, assignedAt: ended.assignedAt.toISOString(), unassignedAt: iso(ended.unassignedAt) };
     },
   );
