@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../src/api/auth/tokens.ts';
 import { ROLES, type Role } from '../../src/api/auth/roles.ts';
 import { bearer, createWorld, seedAssignment, seedDevice, seedPatient, type OrgKey, type World } from './fixture.ts';
+import { MessageKind } from '../../../protocol/src/messages.ts';
 
 let world: World;
 let patientA: string;
@@ -182,7 +183,8 @@ describe('organisation isolation', () => {
     expect(foreign.statusCode).toBe(404);
     expect({ ...foreign.json(), requestId: 0 }).toEqual({ ...absent.json(), requestId: 0 });
     expect((await inject('POST', `/v1/devices/${SERIAL_A}/commands`, bearer(support), { command: 'reboot' })).statusCode).toBe(404);
-    expect(world.downlink.sent.filter((s) => s.serial === SERIAL_A)).toHaveLength(0);
+    // no command reached the cap (its Config from clinic A's own assignment is not a command)
+    expect(world.downlink.sent.filter((s) => s.serial === SERIAL_A && s.message.kind === MessageKind.Command)).toHaveLength(0);
     const assign = await inject('POST', `/v1/patients/${patientB}/assignments`, bearer(world.tokens.clinicB.clinic), { serial: SERIAL_A });
     expect(assign.statusCode).toBe(404);
     // the fleet operator's support sees every cap
