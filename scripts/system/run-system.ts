@@ -121,6 +121,9 @@ export async function startSystem(options: StartSystemOptions): Promise<SystemHa
       clientId: env.INGEST_CLIENT_ID ?? `pillcap-start-${hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 40)}`,
       // Aedes has no shared subscriptions: one in-process ingestor subscribes plainly.
       sharedGroup: broker ? null : env.INGEST_SHARED_GROUP,
+      // On a laptop the uplinks come one round trip at a time (the demo fleet waits for each Ack in real time):
+      // waiting to fill a group only adds latency. Each stage still groups what arrived during the previous commit.
+      ...(broker ? { batchMaxWaitMs: 0 } : {}),
       now: () => clock.now(),
       mqttOptions: mqttOptions(env),
       log: (level, message) => {

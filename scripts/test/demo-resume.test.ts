@@ -41,6 +41,11 @@ describe('demo fleet: stop and resume', () => {
     const first = await runDemo({ system, dataDir: dir, signal: stop.signal, out: () => {}, progress: quiet, onDay: (day) => day >= 2 && stop.abort() }, state);
     expect(first).toMatchObject({ kind: 'stopped', daysDone: 2, days: 4 });
 
+    // The cloud pushes each cap its patient's Config (retained on the down topic, so it comes again after
+    // every SUBSCRIBE); the caps must still see their Acks and never upload a batch twice in normal coverage.
+    const uplinks = await system.db.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM uplinks GROUP BY status`);
+    expect(uplinks.rows.find((r) => r.status === 'duplicate')?.n ?? '0').toBe('0');
+
     const files = new DemoFiles(dir);
     const saved = (await files.readState())!;
     expect(saved).toMatchObject({ daysDone: 2, segments: [{ fromDay: 0, toDay: 2 }] });

@@ -50,7 +50,7 @@ export class MqttLink {
   /** Radio link lost: traffic goes nowhere until the link is declared dead. */
   stalled = false;
   private client: MqttClient | undefined;
-  private waiters: (() => void)[] = [];
+  private waiters: { accept: (payload: Uint8Array) => boolean; resolve: () => void }[] = [];
   onMessage: ((topic: string, payload: Buffer, packet: IPublishPacket) => void) | undefined;
   /** The broker or the network closed the link while we did not ask for it. */
   onUnexpectedClose: (() => void) | undefined;
@@ -124,22 +124,31 @@ export class MqttLink {
       client.on('close', () => settle({ kind: 'failed', reason: 'closed' }));
       client.on('message', (topic, payload, packet) => {
         const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w();
+        this.waiters = waiters.filter((w) => !w.accept(payload));
+        for (const w of waiters) if (!this.waiters.includes(w)) w.resolve();
         this.onMessage?.(topic, payload, packet);
       });
     });
   }
 
-  /** Resolves on the next message received on this link, or after `realMs`. */
-  /** Resolves true on the next message received on this link, false after `realMs` without one. */
-  nextMessage(realMs: number): Promise<boolean> {
+  /**
+   * Resolves true on the next message received on this link that `accept` takes (default: any), false after
+   * `realMs` without one.
+   */
+  nextMessage(realMs: number, accept: (payload: Uint8Array) => boolean = () => true): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), realMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
+      const waiter = {
+        accept,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, realMs);
+      this.waiters.push(waiter);
     });
   }
 
@@ -167,7 +176,7 @@ export class MqttLink {
   /** Drop the connection without DISCONNECT (power loss, network drop, QMTCLOSE). */
   async destroy(): Promise<void> {
     this.closing = true;
-    this.waiters.splice(0).forEach((w) => w());
+    this.waiters.splice(0).forEach((w) => w.resolve());
     if (this.client) await bounded(this.client.endAsync(true), 'close', 2_000).catch(() => undefined);
     this.socket.destroy();
   }

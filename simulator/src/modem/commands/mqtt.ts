@@ -195,8 +195,43 @@ function keepAlive(m: Bg95Emulator, idx: number, link: MqttLink, keepaliveS: num
   });
 }
 
+/** Highest Config version each emulated modem has received (peeked, see `holdForPromisedConfig`). */
+const configSeen = new WeakMap<Bg95Emulator, number>();
+
+/**
+ * An Ack names the config version the cloud wants the cap to run (AckKey.configVersion = 5), and the cloud
+ * publishes that Config right after the Ack. In the field it arrives within a round trip; here virtual time
+ * would race ahead of it (the cap waits for it only for a few virtual seconds), so the cap would give up,
+ * retry, and re-upload in a loop. So when an Ack promises a Config this modem has not seen yet, virtual time
+ * also waits (bounded in real time) for the next downlink.
+ */
+function holdForPromisedConfig(m: Bg95Emulator, link: MqttLink, payload: Uint8Array): void {
+  let msg: unknown;
+  try {
+    msg = peek.decode(payload);
+  } catch {
+    return;
+  }
+  if (!(msg instanceof Map)) return;
+  const kind = msg.get(1);
+  if (kind === 17) {
+    const version = msg.get(3);
+    if (typeof version === 'number') configSeen.set(m, Math.max(configSeen.get(m) ?? 0, version));
+    return;
+  }
+  const wanted = kind === 16 ? msg.get(5) : undefined;
+  if (typeof wanted === 'number' && wanted > (configSeen.get(m) ?? 0)) {
+    m.hold(
+      link.nextMessage(m.options.downlinkWaitRealMs ?? 3_000).then((arrived) => {
+        if (!arrived) m.countDownlinkWaitTimeout();
+      }),
+    );
+  }
+}
+
 function onDownlink(m: Bg95Emulator, idx: number, link: MqttLink, topic: string, payload: Uint8Array, msgid: number): void {
   const bytes = Uint8Array.from(payload);
+  holdForPromisedConfig(m, link, bytes);
   m.after(m.latencyMs(1) + 50, () => {
     if (m.links.get(idx) !== link || !m.isAlive()) return m.countDownlink(true);
     const lossAt = m.armedLosses.indexOf('downlink');
@@ -298,6 +333,16 @@ const qmtuns: CommandHandler = (m, cmd) => {
 
 const peek = new Decoder({ mapsAsObjects: false, useRecords: false });
 
+/** A Config downlink (CBOR map whose key 1, the kind, is 17). */
+function isConfigPayload(payload: Uint8Array): boolean {
+  try {
+    const msg: unknown = peek.decode(payload);
+    return msg instanceof Map && msg.get(1) === 17;
+  } catch {
+    return false;
+  }
+}
+
 /** Default wait filter: an EventBatch (CBOR map whose key 1, the kind, is 1) expects the cloud's Ack. */
 export function isEventBatchPayload(_topic: string, payload: Uint8Array): boolean {
   try {
@@ -362,7 +407,8 @@ function publish(m: Bg95Emulator, link: MqttLink, idx: number, msgid: number, qo
   const wantsDownlink = topic.endsWith('/up') && (m.options.awaitDownlinkAfter ?? isEventBatchPayload)(topic, payload);
   if (wantsDownlink) {
     m.hold(
-      link.nextMessage(m.options.downlinkWaitRealMs ?? 3_000).then((arrived) => {
+      // Wait for the answer (the Ack), not for a retained Config that the broker delivers after every SUBSCRIBE.
+      link.nextMessage(m.options.downlinkWaitRealMs ?? 3_000, (bytes) => !isConfigPayload(bytes)).then((arrived) => {
         if (!arrived) m.countDownlinkWaitTimeout();
       }),
     );
