@@ -14,13 +14,13 @@
  * BigInt: protocol/src/cbor.ts only touches BigInt for integers beyond 2^53 and checks
  * `typeof BigInt !== 'function'` first, throwing CborError('unsupported'), so no build-time switch is needed.
  */
-import { build, transform } from 'esbuild';
+import { transform } from 'esbuild';
 import { transform as swcTransform } from '@swc/core';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIST_DIR, FIRMWARE_DIR, FIRMWARE_TARGET, MANGLED_PROPS } from './build-firmware.ts';
+import { baseOptions, bundleText, DIST_DIR, FIRMWARE_DIR, packageVersion } from './build-firmware.ts';
 import type { BundleInfo } from './build-firmware.ts';
 import { findNonEs5Syntax } from './es5-syntax.ts';
 
@@ -35,26 +35,9 @@ export interface EspruinoBundleInfo extends BundleInfo {
   preludeBytes: number;
 }
 
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(join(FIRMWARE_DIR, '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
-async function bundleModern(entry: string, define: Record<string, string>): Promise<string> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'iife',
-    platform: 'neutral',
-    target: FIRMWARE_TARGET,
-    write: false,
-    legalComments: 'none',
-    charset: 'ascii',
-    mangleProps: MANGLED_PROPS,
-    define,
-    logLevel: 'silent',
-  });
-  return result.outputFiles![0].text;
+function bundleModern(entry: string, define: Record<string, string>): Promise<string> {
+  return bundleText(baseOptions(entry, define));
 }
 
 /** Lowers one bundled ES2022 script to ES5 and puts the prelude in front. Throws if ES2015+ syntax remains. */

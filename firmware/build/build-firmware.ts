@@ -43,12 +43,13 @@ export interface FirmwareBuild {
   selftest: BundleInfo;
 }
 
-async function packageVersion(): Promise<string> {
+export async function packageVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(join(FIRMWARE_DIR, '..', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function baseOptions(entry: string, define: Record<string, string>): BuildOptions {
+/** esbuild options shared by every firmware bundle (device, self-test, Espruino). */
+export function baseOptions(entry: string, define: Record<string, string>): BuildOptions {
   return {
     entryPoints: [entry],
     bundle: true,
@@ -64,7 +65,7 @@ function baseOptions(entry: string, define: Record<string, string>): BuildOption
   };
 }
 
-async function bundleText(options: BuildOptions): Promise<string> {
+export async function bundleText(options: BuildOptions): Promise<string> {
   const result = await build(options);
   return result.outputFiles![0].text;
 }

@@ -73,7 +73,8 @@ export function assertTimeZone(zone: string): void {
   formatterFor(zone);
 }
 
-function computeOffsetMinutes(zone: string, ms: number): number {
+/** Uncached UTC offset in minutes in force in `zone` at the instant `ms` (second precision). */
+export function computeOffsetMinutes(zone: string, ms: number): number {
   const parts = formatterFor(zone).formatToParts(new Date(ms));
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));

@@ -2,34 +2,11 @@
  * UTC offsets of an IANA zone from the runtime's own time-zone database (Intl), and the next instant the
  * offset changes (a DST change), found by scanning day by day and bisecting to the second. Pure: no clock.
  */
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    // h23 so midnight is 0, not 24; era-free numeric parts are enough for Date.UTC.
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
+import { computeOffsetMinutes } from '../billing/local-date.ts';
 
 /** Offset (minutes east of UTC) in force in `zone` at the Unix second `unixS`. */
 export function utcOffsetMinAt(zone: string, unixS: number): number {
-  const parts = formatterFor(zone).formatToParts(new Date(unixS * 1000));
-  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
-  const localAsUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((localAsUtc / 1000 - unixS) / 60);
+  return computeOffsetMinutes(zone, unixS * 1000);
 }
 
 export interface OffsetChange {
