@@ -14,6 +14,7 @@ import { issueToken } from '../../cloud/src/api/auth/tokens.ts';
 import { ROLES } from '../../cloud/src/api/auth/roles.ts';
 import { ConfigError } from '../../cloud/src/config/env.ts';
 import { ensureOrganisation } from '../../cloud/src/repositories/organisations.ts';
+import { countDevicesOfOrganisation } from '../../cloud/src/repositories/devices.ts';
 import { DEMO_DAYS, DEMO_ORG_NAME, DEMO_ORG_SLUG } from '../demo/demo-fleet.ts';
 import { DemoFiles } from '../demo/demo-state.ts';
 import { newDemoState, runDemo, seedDemoFleet } from '../demo/run-demo.ts';
@@ -126,19 +127,16 @@ export async function run(args: string[]): Promise<number> {
     out(`  API                ${system.apiUrl}/v1  (OpenAPI docs at ${system.apiUrl}/docs)`);
     out(`  MQTT broker        ${system.mqttUrl}${system.embeddedBroker ? ' (embedded)' : ''}`);
     out(`  database           ${system.databaseDescription}`);
-    const orgId = await createDemoOrganisation(system, dataDir, out);
-
     if (flags['no-demo']) {
-      out('demo fleet         off (--no-demo)');
+      // No demo organisation either: on a production database nothing should appear that nobody asked for.
+      out('demo               off (--no-demo); first tokens: `pillcap token create --role admin --org <slug> --create-org`');
+      out('                   (against DATABASE_URL, or with this process stopped: the embedded database has one owner)');
     } else if (!stopping.signal.aborted) {
+      const orgId = await createDemoOrganisation(system, dataDir, out);
       const files = new DemoFiles(dataDir);
       let state = await files.readState();
       if (!state) {
-        const existing = await system.db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM devices d JOIN organisations o ON o.id = d.org_id WHERE o.slug = $1`,
-          [DEMO_ORG_SLUG],
-        );
-        if (Number(existing.rows[0]?.n ?? 0) > 0) {
+        if ((await countDevicesOfOrganisation(system.db, DEMO_ORG_SLUG)) > 0) {
           out(`demo fleet         not started: the database already has demo caps but ${display(files.statePath)} is missing (another data directory?)`);
         } else {
           const fresh = newDemoState({ nowMs: Date.now(), caps, days });

@@ -120,7 +120,8 @@ function humanSummary(result: SimulationResult): string {
     lines.push(`  fingerprints   flash sha256 ${cap.flashSha256.slice(0, 16)}, uart ${cap.uartTxHash}`);
     for (const crash of cap.crashLog.slice(0, 3)) lines.push(`  crash          ${crash.split('\n')[0]}`);
   }
-  if (result.quickjsHeap) lines.push(`  quickjs heap   peak ${result.quickjsHeap.peakAboveBaselineBytes} bytes above an empty context`);
+  // The heap is only measured when asked (sampleMemory, as bench/firmware does); an unmeasured run has no figure.
+  if (result.quickjsHeap && result.quickjsHeap.samples > 0) lines.push(`  quickjs heap   peak ${result.quickjsHeap.peakAboveBaselineBytes} bytes above an empty context`);
   lines.push(`  speed          ${result.wallSeconds} s wall, ${result.capDaysPerSecond} cap-days/s`);
   return lines.join('\n') + '\n';
 }

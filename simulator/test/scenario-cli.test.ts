@@ -112,6 +112,15 @@ describe('pillcap sim CLI', () => {
     expect(io.out()).toMatch(/events\s+\d+ recorded/);
   });
 
+  it('prints no QuickJS heap figure it did not measure', async () => {
+    const io = capture();
+    const code = await run(['--scenario', 'adherent', '--days', '1', '--no-modem', '--runtime', 'quickjs']);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/runtime quickjs/);
+    expect(io.out()).not.toMatch(/quickjs heap/);
+  });
+
   it('answers bad input with a usage error and exit code 2', async () => {
     const cases = [
       [],

@@ -232,7 +232,7 @@ function chart(target, label, times, values, stroke) {
     target.append(el('p', { class: 'hint' }, times.length === 0 ? 'No readings in this window.' : 'Charts unavailable.'));
     return;
   }
-  charts.push(new uPlot({ width: Math.max(280, target.clientWidth || 480), height: 200, series: [{}, { label, stroke, width: 2, spanGaps: true }], axes: [{}, {}] }, [times, values], target));
+  charts.push(new uPlot({ width: Math.max(280, target.clientWidth || 480), height: 200, series: [{}, { label, stroke, width: 2, spanGaps: true }], axes: [{}, { size: 64 }] }, [times, values], target));
 }
 
 async function diagnose(serial) {

@@ -4,6 +4,7 @@
 export { refreshDaysForEvents, refreshDaysForHeartbeats, refreshDaysForDeviceHeartbeats, rebuildDaysForPatients, type IngestedEvent } from './refresh-days.ts';
 export { recomputePatient, recomputePatients, recomputePatientsInBatches, recomputePeriodsInTx, recomputeOrganisation, billingForPatient, type RecomputePhases } from './recompute-patient.ts';
 export { rebuildDaysInSql, type DaysSqlResult } from './days-sql.ts';
+export { lockPatientDays, patientDayBucket, PATIENT_DAY_BUCKETS } from './patient-day-lock.ts';
 export { buildMonthlyReport, markExported, toCsv, formatCodes, type MonthlyReport, type MonthlyReportRow, type ExportResult } from './monthly-report.ts';
 export { logManagementTime, logInteractiveCommunication, saveMonthlyDocumentation } from './management-repository.ts';
 export { listExports, latestExport, type ExportRecord } from './billing-repository.ts';

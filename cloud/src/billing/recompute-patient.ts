@@ -7,6 +7,7 @@ import { PatientNotFoundError } from './billing-errors.ts';
 import { listOrganisationPatientIds, loadPatientContexts, savePeriods, type PatientContext } from './billing-repository.ts';
 import { rebuildDaysInSql } from './days-sql.ts';
 import { computeBillingForPatients } from './patient-billing-loader.ts';
+import { lockPatientDays, patientDayBucket } from './patient-day-lock.ts';
 import type { DayFacts, PatientBilling } from './patient-billing.ts';
 
 export { PatientNotFoundError };
@@ -66,6 +67,8 @@ export async function recomputePatients(
   return db.transaction(async (tx) => {
     if (patientIds.length >= BULK_PLAN_MIN_PATIENTS) await useBulkPlan(tx);
     const { contexts, byPatient } = await timed(options.phases, 'days', async () => {
+      // before reading events: serialised with the ingestor's refresh of the same patients
+      await lockPatientDays(tx, patientIds);
       const contexts = await loadPatientContexts(tx, patientIds);
       const { byPatient } = await rebuildDaysInSql(tx, new Map([...contexts].map(([id, c]) => [id, c.policy])), { returning: 'facts' });
       return { contexts, byPatient };
@@ -87,6 +90,8 @@ async function useBulkPlan(tx: Queryable): Promise<void> {
 /**
  * Full recompute of many patients, in batches (one transaction each) run on up to `concurrency` connections
  * at once (PGlite runs them one after another). Returns the counts only, so memory stays bounded.
+ * Batches are made of whole day-lock buckets (patient-day-lock.ts), so concurrent batches never wait for
+ * each other's locks, and each holds at most PATIENT_DAY_BUCKETS of them.
  */
 export async function recomputePatientsInBatches(
   db: Database,
@@ -95,8 +100,7 @@ export async function recomputePatientsInBatches(
 ): Promise<{ patients: number; periods: number }> {
   const batchSize = options.batchSize ?? 5_000;
   const concurrency = db.kind === 'pglite' ? 1 : Math.max(1, options.concurrency ?? 2);
-  const batches: string[][] = [];
-  for (let i = 0; i < patientIds.length; i += batchSize) batches.push(patientIds.slice(i, i + batchSize));
+  const batches = batchesByBucket(patientIds, batchSize);
   let next = 0;
   let periods = 0;
   const worker = async (): Promise<void> => {
@@ -107,6 +111,29 @@ export async function recomputePatientsInBatches(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
   return { patients: patientIds.length, periods };
+}
+
+/** Consecutive buckets packed up to `batchSize` patients (a bucket larger than that forms a batch alone). */
+function batchesByBucket(patientIds: readonly string[], batchSize: number): string[][] {
+  const byBucket = new Map<number, string[]>();
+  for (const id of new Set(patientIds)) {
+    const b = patientDayBucket(id);
+    let list = byBucket.get(b);
+    if (!list) byBucket.set(b, (list = []));
+    list.push(id);
+  }
+  const batches: string[][] = [];
+  let current: string[] = [];
+  for (const b of [...byBucket.keys()].sort((x, y) => x - y)) {
+    const list = byBucket.get(b)!;
+    if (current.length > 0 && current.length + list.length > batchSize) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(...list);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 export async function recomputePatient(db: Database, patientId: string, options: { asOf?: Date } = {}): Promise<PatientBilling> {

@@ -7,6 +7,9 @@
  * If an affected date falls inside a period that was already exported, that patient's periods are
  * recomputed in the same transaction so the period is flagged amended at once (the export snapshot itself is
  * never touched).
+ *
+ * Every path that rebuilds days holds the patients' day locks first (patient-day-lock.ts), so a rebuild and
+ * an ingest of the same patient never interleave their read and write.
  */
 import type { Queryable } from '../db/database.ts';
 import {
@@ -23,6 +26,7 @@ import { localDateOf, utcWindowCovering, type LocalDate } from './local-date.ts'
 import { buildMonitoredDays, type MonitoredDay } from './monitored-days.ts';
 import { rebuildDaysInSql } from './days-sql.ts';
 import { recomputePeriodsInTx } from './recompute-patient.ts';
+import { lockPatientDays } from './patient-day-lock.ts';
 
 export interface IngestedEvent {
   eventId: number;
@@ -71,6 +75,8 @@ export async function refreshDaysForDeviceHeartbeats(tx: Queryable, heartbeats: 
 
 async function refreshDaysAt(tx: Queryable, instants: Map<string, Date[]>, now: Date): Promise<void> {
   if (instants.size === 0) return;
+  // a no-op when the caller (the ingestor) locked the whole set of its transaction already, as it should
+  await lockPatientDays(tx, instants.keys());
   const contexts = await loadPatientContexts(tx, [...instants.keys()]);
   const affected = new Map<string, Set<LocalDate>>();
   const windows: PatientWindow[] = [];
@@ -118,6 +124,8 @@ export async function rebuildDaysForPatients(
   options: { recomputeExportedPeriods?: boolean; now?: Date } = {},
 ): Promise<Map<string, MonitoredDay[]>> {
   if (patientIds.length === 0) return new Map();
+  // before the rebuild reads events: an ingest refreshing these patients commits first, or waits for us
+  await lockPatientDays(tx, patientIds);
   const contexts = await loadPatientContexts(tx, patientIds);
   const { byPatient } = await rebuildDaysInSql(tx, new Map([...contexts].map(([id, c]) => [id, c.policy])), { returning: 'full' });
   // exported periods must show an amendment at once (e.g. after a reassignment moved events)

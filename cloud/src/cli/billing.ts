@@ -23,6 +23,10 @@ export async function run(args: string[]): Promise<number> {
 export async function runWith(args: string[], io: CliIo): Promise<number> {
   return runCommand(io, USAGE, async () => {
     const [action, ...rest] = args;
+    if (action === '--help' || action === '-h') {
+      io.stdout(USAGE);
+      return 0;
+    }
     if (action !== 'export') throw new UsageError(action ? `unknown action "${action}"` : 'missing action');
     let values;
     try {

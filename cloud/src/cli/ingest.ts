@@ -1,13 +1,13 @@
 /**
  * pillcap ingest: runs one ingestor process (the unit that scales out) from the environment:
- *   MQTT_URL (required), DATABASE_URL (else embedded PGlite in PILLCAP_DATA_DIR; one process only),
+ *   MQTT_URL (required; MQTT_USERNAME/MQTT_PASSWORD, TLS PEM files MQTT_CA_FILE, MQTT_CERT_FILE + MQTT_KEY_FILE), DATABASE_URL (else embedded PGlite in PILLCAP_DATA_DIR; one process only),
  *   INGEST_CLIENT_ID (stable per process; default pillcap-ingest-<hostname>), INGEST_SHARED (default true:
  *   subscribe through $share/INGEST_SHARED_GROUP/...; set false for brokers without shared subscriptions,
  *   e.g. aedes), INGEST_PUBACK (stored|queued), INGEST_BATCH_MAX, INGEST_BATCH_WAIT_MS, INGEST_MAX_IN_FLIGHT,
  *   DOWNLINK (mqtt|aws-iot; aws-iot needs AWS_REGION and usually AWS_IOT_ENDPOINT).
  * Applies migrations at start. Stops gracefully on SIGINT/SIGTERM.
  */
-import { ConfigError, loadIngestEnv } from '../config/env.ts';
+import { ConfigError, ingestMqttOptions, loadIngestEnv } from '../config/env.ts';
 import { migrate } from '../db/migrate.ts';
 import { describeDatabase, openDatabaseFromEnv } from '../db/open-from-env.ts';
 import { AwsIotDownlink } from '../downlink/aws-iot-downlink.ts';
@@ -15,7 +15,8 @@ import { Ingestor } from '../ingest/ingestor.ts';
 import { processIo, runCommand, UsageError, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage: pillcap ingest
-  environment: MQTT_URL (required), DATABASE_URL, INGEST_CLIENT_ID, INGEST_SHARED, INGEST_SHARED_GROUP, INGEST_PUBACK,
+  environment: MQTT_URL (required), MQTT_USERNAME, MQTT_PASSWORD, MQTT_CA_FILE, MQTT_CERT_FILE, MQTT_KEY_FILE,
+               DATABASE_URL, INGEST_CLIENT_ID, INGEST_SHARED, INGEST_SHARED_GROUP, INGEST_PUBACK,
                INGEST_BATCH_MAX, INGEST_BATCH_WAIT_MS, INGEST_MAX_IN_FLIGHT, DOWNLINK, AWS_REGION, AWS_IOT_ENDPOINT
 `;
 
@@ -31,8 +32,10 @@ export async function runWith(args: string[], io: CliIo, stopSignal?: Promise<vo
     }
     if (args.length > 0) throw new UsageError(`unexpected argument: ${args[0]}`);
     let env;
+    let mqttOptions;
     try {
       env = loadIngestEnv();
+      mqttOptions = ingestMqttOptions(env);
     } catch (error) {
       if (error instanceof ConfigError) throw new UsageError(error.message);
       throw error;
@@ -55,7 +58,7 @@ export async function runWith(args: string[], io: CliIo, stopSignal?: Promise<vo
         batchMaxWaitMs: env.INGEST_BATCH_WAIT_MS,
         maxInFlight: env.INGEST_MAX_IN_FLIGHT,
         staleAfterMs: env.INGEST_STALE_AFTER_MS,
-        mqttOptions: { ...(env.MQTT_USERNAME ? { username: env.MQTT_USERNAME } : {}), ...(env.MQTT_PASSWORD ? { password: env.MQTT_PASSWORD } : {}) },
+        mqttOptions,
         log: (level, message) => io.stderr(`${new Date().toISOString()} ${level} ${message}\n`),
       });
       const stopped =

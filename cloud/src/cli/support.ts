@@ -46,6 +46,10 @@ export function formatDiagnostics(d: DeviceDiagnostics): string {
 export async function runWith(args: string[], io: CliIo): Promise<number> {
   return runCommand(io, USAGE, async () => {
     const [action, ...rest] = args;
+    if (action === '--help' || action === '-h') {
+      io.stdout(USAGE);
+      return 0;
+    }
     if (action !== 'diag') throw new UsageError(action ? `unknown action "${action}"` : 'missing action');
     let parsed;
     try {

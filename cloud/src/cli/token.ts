@@ -42,7 +42,7 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    if (!action || parsed.help) {
+    if (!action || parsed.help || action === '--help' || action === '-h') {
       io.stdout(USAGE);
       return action ? 0 : 2;
     }

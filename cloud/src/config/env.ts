@@ -2,6 +2,7 @@
  * Environment configuration, validated with zod at the process boundary. Errors name the variable and what
  * is wrong with it, never its value (URLs may carry passwords).
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -37,6 +38,10 @@ export const ingestEnvSchema = databaseEnvSchema.extend({
   MQTT_URL: urlWithProtocols(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt://127.0.0.1:1883'),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
+  /** TLS to the broker (PEM files): CA bundle, client certificate and key (AWS IoT Core uses a certificate). */
+  MQTT_CA_FILE: z.string().trim().min(1).optional(),
+  MQTT_CERT_FILE: z.string().trim().min(1).optional(),
+  MQTT_KEY_FILE: z.string().trim().min(1).optional(),
   /** Stable per ingestor process so its persistent session survives restarts; two processes must differ. */
   INGEST_CLIENT_ID: z
     .string()
@@ -81,10 +86,34 @@ export function loadIngestEnv(env: NodeJS.ProcessEnv = process.env): IngestEnv {
   if (parsed.DOWNLINK === 'aws-iot' && !parsed.AWS_REGION) {
     throw new ConfigError('invalid configuration:\n  AWS_REGION: required when DOWNLINK=aws-iot');
   }
+  if ((parsed.MQTT_CERT_FILE === undefined) !== (parsed.MQTT_KEY_FILE === undefined)) {
+    throw new ConfigError('invalid configuration:\n  MQTT_CERT_FILE and MQTT_KEY_FILE go together (client certificate and its key)');
+  }
   return { ...parsed, INGEST_CLIENT_ID: parsed.INGEST_CLIENT_ID ?? `pillcap-ingest-${hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 40)}` };
 }
 
 /** Where the embedded database lives when DATABASE_URL is not set. */
 export function pgliteDir(env: DatabaseEnv): string {
   return path.resolve(env.PILLCAP_DATA_DIR);
+}
+
+/** The ingestor's MQTT connection options from its environment: credentials and the TLS files' contents. */
+export function ingestMqttOptions(
+  env: Pick<IngestEnv, 'MQTT_USERNAME' | 'MQTT_PASSWORD' | 'MQTT_CA_FILE' | 'MQTT_CERT_FILE' | 'MQTT_KEY_FILE'>,
+  readFile: (path: string) => Buffer = (path) => readFileSync(path),
+): { username?: string; password?: string; ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const read = (name: string, path: string): Buffer => {
+    try {
+      return readFile(path);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration:\n  ${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  };
+  return {
+    ...(env.MQTT_USERNAME ? { username: env.MQTT_USERNAME } : {}),
+    ...(env.MQTT_PASSWORD ? { password: env.MQTT_PASSWORD } : {}),
+    ...(env.MQTT_CA_FILE ? { ca: read('MQTT_CA_FILE', env.MQTT_CA_FILE) } : {}),
+    ...(env.MQTT_CERT_FILE ? { cert: read('MQTT_CERT_FILE', env.MQTT_CERT_FILE) } : {}),
+    ...(env.MQTT_KEY_FILE ? { key: read('MQTT_KEY_FILE', env.MQTT_KEY_FILE) } : {}),
+  };
 }

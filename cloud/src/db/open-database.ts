@@ -9,6 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { Database, QueryResult, Queryable } from './database.ts';
 
 export interface OpenDatabaseOptions {
@@ -168,10 +169,17 @@ class Mutex {
 
 async function openPglite(dataDir: string | undefined): Promise<OpenedDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const lite = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    parsers: { [OID.date]: parseDate, [OID.int8]: parseInt8 },
-  });
+  const release = dataDir ? lockDataDir(dataDir) : () => {};
+  let lite: InstanceType<typeof PGlite>;
+  try {
+    lite = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      parsers: { [OID.date]: parseDate, [OID.int8]: parseInt8 },
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   const mutex = new Mutex();
   const inTransaction = new AsyncLocalStorage<boolean>();
   let closed = false;
@@ -232,7 +240,11 @@ async function openPglite(dataDir: string | undefined): Promise<OpenedDatabase> 
     async close() {
       if (closed) return;
       closed = true;
-      await mutex.run(() => lite.close());
+      try {
+        await mutex.run(() => lite.close());
+      } finally {
+        release();
+      }
     },
   };
 }

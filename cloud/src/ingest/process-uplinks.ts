@@ -13,6 +13,7 @@ import { ProtocolError } from '../../../protocol/src/protocol-error.ts';
 import { batchGaps } from '../../../protocol/src/ack.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { refreshDaysForEvents, refreshDaysForHeartbeats } from '../billing/refresh-days.ts';
+import { lockPatientDays } from '../billing/patient-day-lock.ts';
 import { patientsForDevicesAt } from '../repositories/assignments.ts';
 import { recordCommandResults } from '../repositories/commands.ts';
 import {
@@ -44,11 +45,14 @@ export type UplinkDecoder = (bytes: Uint8Array) => UplinkMessage;
 
 /** Billing hooks called inside the transaction (C2's refresh-days by default). */
 export interface DayRefresher {
+  /** Called once, before `events` and `heartbeats`, with every patient whose days they will refresh. */
+  lock?(tx: Queryable, patientIds: string[]): Promise<void>;
   events(tx: Queryable, events: { eventId: number; patientId: string | null; occurredAt: Date | null; kind: number; source: string }[]): Promise<void>;
   heartbeats(tx: Queryable, heartbeats: { patientId: string | null; sampledAt: Date | null }[]): Promise<void>;
 }
 
 export const billingDayRefresher: DayRefresher = {
+  lock: async (tx, patientIds) => void (await lockPatientDays(tx, patientIds)),
   events: (tx, events) => refreshDaysForEvents(tx, events),
   heartbeats: (tx, heartbeats) => refreshDaysForHeartbeats(tx, heartbeats),
 };
@@ -159,12 +163,6 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
   for (const e of newEvents) if (!unique.has(`${e.deviceId}:${e.seq}`)) unique.set(`${e.deviceId}:${e.seq}`, e);
   const inserted: StoredEvent[] = await insertEvents(tx, [...unique.values()]);
   await recordLostRanges(tx, lostRanges);
-  if (inserted.length > 0) {
-    await refresher.events(
-      tx,
-      inserted.map((e) => ({ eventId: e.id, patientId: e.patientId, occurredAt: e.occurredAt, kind: e.kind, source: e.source })),
-    );
-  }
   const insertedPerUplink = new Map<number, number>();
   for (const e of inserted) insertedPerUplink.set(e.uplinkId, (insertedPerUplink.get(e.uplinkId) ?? 0) + 1);
 
@@ -206,11 +204,22 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
     if ((await insertHeartbeats(tx, [hb])) > 0) newHeartbeatUplinks.add(hb.uplinkId);
   }
   const freshHeartbeats = heartbeats.filter((h) => newHeartbeatUplinks.has(h.uplinkId));
+  let heartbeatDays: { patientId: string | null; sampledAt: Date }[] = [];
   if (freshHeartbeats.length > 0) {
     const at = freshHeartbeats.map((h) => h.sampledAt ?? h.receivedAt);
     const hbPatients = await patientsForDevicesAt(tx, freshHeartbeats.map((h, i) => ({ deviceId: h.deviceId, at: at[i]! })));
-    await refresher.heartbeats(tx, freshHeartbeats.map((h, i) => ({ patientId: hbPatients[i] ?? null, sampledAt: at[i]! })));
+    heartbeatDays = freshHeartbeats.map((h, i) => ({ patientId: hbPatients[i] ?? null, sampledAt: at[i]! }));
   }
+
+  // ---- monitored days. The day locks of EVERY patient refreshed below are taken in one call, before the
+  // refresh reads anything (two calls could deadlock against another ingestor), and before the device rows
+  // are locked (the API's assign path takes them in the same order: day locks, then the device row).
+  const eventDays = inserted.map((e) => ({ eventId: e.id, patientId: e.patientId, occurredAt: e.occurredAt, kind: e.kind, source: e.source }));
+  const dayPatients = new Set<string>();
+  for (const d of [...eventDays, ...heartbeatDays]) if (d.patientId) dayPatients.add(d.patientId);
+  if (dayPatients.size > 0) await refresher.lock?.(tx, [...dayPatients]);
+  if (eventDays.length > 0) await refresher.events(tx, eventDays);
+  if (heartbeatDays.length > 0) await refresher.heartbeats(tx, heartbeatDays);
 
   // ---- command results (device rows are updated below, under their locks)
   const results = known.filter((k) => k.message.kind === MessageKind.CommandResult);
@@ -225,7 +234,9 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
 
   // ---- device rows. Locked in id order and only now, at the end of the transaction: concurrent groups
   // (other ingestors, or this one's other worker) touching the same caps queue briefly here instead of
-  // deadlocking, and the long part of the transaction (event inserts) runs in parallel.
+  // deadlocking, and the long part of the transaction (event inserts) runs in parallel. The lock is FOR NO
+  // KEY UPDATE, which does not conflict with the KEY SHARE locks that other groups' event inserts hold on
+  // the same rows (FOR UPDATE would, and could deadlock with a group waiting for our day locks).
   const ackState = await lockDevices(tx, known.map((k) => k.device.id));
   for (const update of identityUpdates) await update();
   for (const k of known) {

@@ -38,13 +38,16 @@ const toAssignment = (r: AssignmentRow): Assignment => ({
  * Gives the cap to the patient from `at` (until `until`, or open-ended). Fails with 'assignment_overlap' if
  * the cap is already assigned during any part of that interval; the cap joins the patient's organisation if
  * it was in stock, and 'organisation_mismatch' if it belongs to another clinic.
+ * The device row is locked FOR NO KEY UPDATE (only org_id, not a key, changes): it does not wait for the KEY
+ * SHARE locks that ingest transactions' event inserts hold, which may be waiting for the patient day locks a
+ * caller took first (billing/patient-day-lock.ts).
  */
 export async function assignDevice(
   q: Queryable,
   input: { deviceId: string; patientId: string; at: Date; until?: Date | null },
 ): Promise<Assignment> {
   if (input.until && input.until <= input.at) throw new RepositoryError('conflict', 'an assignment must end after it starts');
-  const device = await q.query<{ org_id: string | null }>('SELECT org_id FROM devices WHERE id = $1 FOR UPDATE', [input.deviceId]);
+  const device = await q.query<{ org_id: string | null }>('SELECT org_id FROM devices WHERE id = $1 FOR NO KEY UPDATE', [input.deviceId]);
   if (!device.rows[0]) throw new RepositoryError('not_found', `no device ${input.deviceId}`);
   const patient = await q.query<{ org_id: string }>('SELECT org_id FROM patients WHERE id = $1', [input.patientId]);
   if (!patient.rows[0]) throw new RepositoryError('not_found', `no patient ${input.patientId}`);
@@ -71,7 +74,7 @@ export async function assignDevice(
 
 /** Ends the cap's open assignment at `at`. Returns it, or undefined when the cap had no open assignment. */
 export async function unassignDevice(q: Queryable, input: { deviceId: string; at: Date }): Promise<Assignment | undefined> {
-  await q.query('SELECT 1 FROM devices WHERE id = $1 FOR UPDATE', [input.deviceId]);
+  await q.query('SELECT 1 FROM devices WHERE id = $1 FOR NO KEY UPDATE', [input.deviceId]);
   const open = await q.query<AssignmentRow>(`SELECT ${COLUMNS} FROM device_assignments WHERE device_id = $1 AND unassigned_at IS NULL`, [
     input.deviceId,
   ]);

@@ -6,10 +6,11 @@ const STATUS_BY_CODE: Record<number, CommandState> = { 0: 'ok', 1: 'failed', 2: 
 
 /**
  * Allocates the next command id for the device and records the command as sent. Call inside a transaction:
- * the device row is locked first so two concurrent commands cannot pick the same id.
+ * the device row is locked first so two concurrent commands cannot pick the same id (FOR NO KEY UPDATE: it
+ * need not block ingest transactions' event inserts, whose foreign key takes KEY SHARE).
  */
 export async function createCommand(q: Queryable, input: { deviceId: string; code: number; requestedBy: string }): Promise<number> {
-  await q.query('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [input.deviceId]);
+  await q.query('SELECT id FROM devices WHERE id = $1 FOR NO KEY UPDATE', [input.deviceId]);
   const { rows } = await q.query<{ command_id: number }>(
     `INSERT INTO device_commands (device_id, command_id, code, requested_by)
      SELECT $1, COALESCE(max(command_id), 0) + 1, $2, $3 FROM device_commands WHERE device_id = $1

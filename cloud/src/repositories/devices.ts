@@ -124,12 +124,13 @@ export async function setDeviceOrganisation(q: Queryable, deviceId: string, orgI
 
 /**
  * Locks the device rows (in id order, so concurrent ingestors cannot deadlock on them) and returns their
- * ack state. Used by the ingestor inside its transaction.
+ * ack state. FOR NO KEY UPDATE: only non-key columns change, and it leaves the KEY SHARE locks of concurrent
+ * event inserts (foreign key) alone. Used by the ingestor inside its transaction.
  */
 export async function lockDevices(q: Queryable, deviceIds: readonly string[]): Promise<Map<string, { ackSeq: number; logTailSeq: number; configVersion: number }>> {
   if (deviceIds.length === 0) return new Map();
   const { rows } = await q.query<{ id: string; ack_seq: number; log_tail_seq: number; config_version: number }>(
-    'SELECT id, ack_seq, log_tail_seq, config_version FROM devices WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    'SELECT id, ack_seq, log_tail_seq, config_version FROM devices WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE',
     [[...new Set(deviceIds)]],
   );
   return new Map(rows.map((r) => [r.id, { ackSeq: r.ack_seq, logTailSeq: r.log_tail_seq, configVersion: r.config_version }]));
@@ -331,4 +332,13 @@ export async function registerTestedUnit(q: Queryable, unit: TestedUnit): Promis
     [unit.serial, unit.orgId, unit.imei, unit.iccid, unit.appFirmware, unit.modemFirmware ?? null, unit.imageHash ?? null, JSON.stringify(unit.factoryReport)],
   );
   return rows[0]?.id;
+}
+
+/** Caps held by the organisation with this slug. */
+export async function countDevicesOfOrganisation(q: Queryable, orgSlug: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM devices d JOIN organisations o ON o.id = d.org_id WHERE o.slug = $1',
+    [orgSlug],
+  );
+  return rows[0]?.n ?? 0;
 }

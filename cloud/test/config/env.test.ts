@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadDatabaseEnv, loadIngestEnv } from '../../src/config/env.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, ingestMqttOptions, loadDatabaseEnv, loadIngestEnv } from '../../src/config/env.ts';
 
 describe('environment configuration', () => {
   it('applies defaults', () => {
@@ -20,6 +23,26 @@ describe('environment configuration', () => {
     const env = loadIngestEnv({ MQTT_URL: 'mqtts://broker:8883', INGEST_SHARED: 'false', INGEST_BATCH_MAX: '50', DATABASE_URL: '' });
     expect(env).toMatchObject({ INGEST_SHARED: false, INGEST_BATCH_MAX: 50 });
     expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it('gives the ingestor the broker credentials and TLS files (AWS IoT Core needs a client certificate)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pillcap-tls-'));
+    for (const name of ['ca.pem', 'client.pem', 'client.key']) writeFileSync(join(dir, name), `-----${name}-----`);
+    const env = loadIngestEnv({
+      MQTT_URL: 'mqtts://x-ats.iot.eu-west-1.amazonaws.com:8883',
+      MQTT_CA_FILE: join(dir, 'ca.pem'),
+      MQTT_CERT_FILE: join(dir, 'client.pem'),
+      MQTT_KEY_FILE: join(dir, 'client.key'),
+    });
+    const options = ingestMqttOptions(env);
+    expect(options.ca?.toString()).toBe('-----ca.pem-----');
+    expect(options.cert?.toString()).toBe('-----client.pem-----');
+    expect(options.key?.toString()).toBe('-----client.key-----');
+    expect(ingestMqttOptions(loadIngestEnv({ MQTT_URL: 'mqtt://h', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' }))).toEqual({ username: 'u', password: 'p' });
+    expect(() => loadIngestEnv({ MQTT_URL: 'mqtts://h:8883', MQTT_CERT_FILE: join(dir, 'client.pem') })).toThrow(/MQTT_KEY_FILE/);
+    expect(() => ingestMqttOptions(loadIngestEnv({ MQTT_URL: 'mqtts://h:8883', MQTT_CA_FILE: join(dir, 'missing.pem') }))).toThrow(
+      /MQTT_CA_FILE: cannot read .*missing\.pem \(ENOENT\)/,
+    );
   });
 
   it('names each bad variable without echoing secrets', () => {

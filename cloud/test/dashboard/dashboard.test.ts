@@ -109,6 +109,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-testid="symptoms"]')).toContain('needs help');
     expect(await page.textContent('[data-testid="adherence"]')).toContain('% of doses taken');
     expect(await page.textContent('[data-testid="billing"]')).toContain('98975');
+    // the checklist is fetched after the billing panel renders: wait for it before counting
+    await page.waitForSelector('[data-testid="documentation"] li');
     expect(await page.locator('[data-testid="documentation"] li').count()).toBe(5);
     const shot = join(screenshotDir, 'clinic-calendar.png');
     await page.screenshot({ path: shot, fullPage: true });

@@ -9,6 +9,7 @@ import { appendAudit } from '../../../repositories/audit.ts';
 import { attachEventsToPatient, detachEventsFromPatient } from '../../../repositories/events.ts';
 import { enrolPatient, findPatientSummaryInOrg, listPatientSummaries } from '../../../repositories/patients.ts';
 import { rebuildDaysForPatients } from '../../../billing/refresh-days.ts';
+import { lockPatientDays } from '../../../billing/patient-day-lock.ts';
 import { pushDeviceConfig } from '../../../device-config/config-service.ts';
 import { HIGH_TIER_MIN_DAYS, LOW_TIER_MIN_DAYS } from '../../../billing/supply-code.ts';
 import { auditActor } from '../../auth/roles.ts';
@@ -108,6 +109,8 @@ export async function patientRoutes(app: FastifyInstance): Promise<void> {
       const device = await deviceInScope(app.db, { ...principal, fleet: false }, request.body.serial);
       const at = request.body.at ? new Date(request.body.at) : new Date();
       const assignment = await app.db.transaction(async (tx) => {
+        // day locks before the device row lock, the ingestor's order (billing/patient-day-lock.ts)
+        await lockPatientDays(tx, [patient.id]);
         const created = await assignDevice(tx, { deviceId: device.id, patientId: patient.id, at });
         // Events already stored from this cap after `at` belong to this patient (a back-dated assignment).
         await attachEventsToPatient(tx, { deviceId: device.id, patientId: patient.id, from: at });
@@ -133,6 +136,7 @@ export async function patientRoutes(app: FastifyInstance): Promise<void> {
       const device = await deviceInScope(app.db, { ...principal, fleet: false }, request.params.serial);
       const at = request.query.at ? new Date(request.query.at) : new Date();
       const ended = await app.db.transaction(async (tx) => {
+        await lockPatientDays(tx, [patient.id]);
         if ((await currentAssignment(tx, device.id))?.patientId !== patient.id) throw notFound('current assignment of this cap to this patient');
         const result = await unassignDevice(tx, { deviceId: device.id, at });
         await detachEventsFromPatient(tx, { deviceId: device.id, patientId: patient.id, from: at });
