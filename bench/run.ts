@@ -17,6 +17,10 @@ export function benchAreas(): string[] {
 
 export async function run(args: string[]): Promise<number> {
   const known = benchAreas();
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: pillcap bench [area...]   (npm run bench -- [area...])\nareas: ${known.join(', ')}\n`);
+    return 0;
+  }
   const unknown = args.filter((area) => !known.includes(area));
   if (unknown.length > 0) {
     process.stderr.write(`unknown bench area(s): ${unknown.join(', ')}; known: ${known.join(', ')}\n`);

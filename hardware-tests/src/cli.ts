@@ -21,6 +21,10 @@ const USAGE = `usage: pillcap factory run --unit sim|<serial-port> [--unit ...] 
 
 export async function run(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
+  if (verb === '--help' || verb === '-h' || verb === 'help' || (verb === 'run' && (rest.includes('--help') || rest.includes('-h')))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (verb !== 'run') {
     process.stderr.write(USAGE);
     return 2;
