@@ -15,6 +15,7 @@ import { ROLES } from '../../cloud/src/api/auth/roles.ts';
 import { ConfigError } from '../../cloud/src/config/env.ts';
 import { ensureOrganisation } from '../../cloud/src/repositories/organisations.ts';
 import { countDevicesOfOrganisation } from '../../cloud/src/repositories/devices.ts';
+import { DataDirInUseError } from '../../cloud/src/db/data-dir-lock.ts';
 import { DEMO_DAYS, DEMO_ORG_NAME, DEMO_ORG_SLUG } from '../demo/demo-fleet.ts';
 import { DemoFiles } from '../demo/demo-state.ts';
 import { newDemoState, runDemo, seedDemoFleet } from '../demo/run-demo.ts';
@@ -148,7 +149,7 @@ export async function run(args: string[]): Promise<number> {
     }
 
     if (!stopping.signal.aborted) {
-      out(`ready: open ${system.apiUrl}/ with the clinic token; press Ctrl-C to stop`);
+      out(`ready: open ${system.apiUrl}/ and sign in with a ${flags['no-demo'] ? '' : 'clinic or support '}token; press Ctrl-C to stop`);
       await new Promise<void>((resolvePromise) => stopping.signal.addEventListener('abort', () => resolvePromise(), { once: true }));
     }
     await system.ingestor.drain(10_000);
@@ -158,6 +159,10 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
+      err(`pillcap start: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof DataDirInUseError) {
       err(`pillcap start: ${error.message}`);
       return 2;
     }
