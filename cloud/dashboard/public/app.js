@@ -15,6 +15,27 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** "2 h ago" from an ISO time (a time slightly in the future, from clock skew, reads "just now"). */
+function ago(iso, now = Date.now()) {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86400)} days ago`;
+}
+
+/**
+ * An API time (UTC ISO) in the browser's local time with its age, e.g. "27 Nov 2026, 09:14 (2 h ago)"; the
+ * exact UTC value stays in the element's title for escalations.
+ */
+function timeCell(tag, iso, never = 'never') {
+  if (!iso) return el(tag, {}, never);
+  const local = new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return el(tag, { title: `${iso} (UTC)`, dataset: { utc: iso } }, `${local} (${ago(iso)})`);
+}
+
+const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 class ApiError extends Error {
   constructor(status, body) {
     super(body?.message ?? `HTTP ${status}`);
@@ -207,7 +228,7 @@ async function loadUnits() {
         el('td', {}, d.factoryPassed ? 'passed' : 'failed'),
         el('td', {}, d.organisation ?? 'stock'),
         el('td', {}, d.assigned ? 'yes' : 'no'),
-        el('td', {}, d.lastSeenAt ?? 'never'),
+        timeCell('td', d.lastSeenAt),
       ),
     ),
   );
@@ -253,17 +274,20 @@ async function diagnose(serial) {
   verdict.replaceChildren(el('h3', {}, primary.title), el('p', {}, primary.detail), el('p', {}, el('b', {}, 'Next step: '), primary.nextStep), el('p', {}, el('b', {}, 'Tell the caller: '), primary.tellCaller));
   $('verdicts').replaceChildren(...d.diagnosis.verdicts.filter((v) => v.code !== primary.code).map((v) => el('li', {}, `${v.severity}: ${v.title}. ${v.nextStep}`)));
   const facts = [
-    ['Last seen', d.lastSeenAt ?? 'never'],
+    ['Last seen', timeCell('dd', d.lastSeenAt)],
     ['Signal', d.signal.rsrpDbm === null ? 'unknown' : `${d.signal.rsrpDbm} dBm (${d.signal.band})${d.signal.sinrDb === null ? '' : `, SINR ${d.signal.sinrDb} dB`}`],
     ['Battery', d.battery.pct === null ? 'unknown' : `${d.battery.pct}%${d.battery.dropPctPerDay === null ? '' : `, −${d.battery.dropPctPerDay}%/day`}`],
     ['Queue', d.queue.depth === null ? 'unknown' : `${d.queue.depth} event(s) waiting`],
     ['Uploads', d.uploads.successRatio === null ? 'no attempts recorded' : `${Math.round(d.uploads.successRatio * 100)}% succeeded (${d.uploads.ok} ok, ${d.uploads.failed} failed)`],
+    ['Network', `${count(d.uploads.attachFailures, 'failed attach', 'failed attaches')}, ${count(d.uploads.connectionLosses, 'dropped connection')}`],
     ['Missing events', String(d.seqGaps.missing)],
     ['Unexpected reboots', String(d.reboots.unexpected)],
-    ['Clock corrections', String(d.clock.corrections.length)],
+    ['Power losses', String(d.reboots.powerLosses)],
+    ['Clock corrections', String(d.clock.correctionsInWindow)],
     ['Firmware', `${d.firmware.app ?? '?'} / modem ${d.firmware.modem ?? '?'}`],
   ];
-  $('facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  $('facts-window').textContent = `Counts cover the last ${d.windowDays} days; times are in this browser's time zone.`;
+  $('facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), v instanceof Node ? v : el('dd', {}, v)]));
   while (charts.length) charts.pop().destroy();
   const signal = d.history.filter((h) => h.rsrpDbm !== null);
   const battery = d.history.filter((h) => h.batteryPct !== null);

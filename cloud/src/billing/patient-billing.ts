@@ -184,14 +184,14 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
       code: SETUP_CODE,
       periodIndex: firstSupply.b.index,
       thresholdDays: threshold,
-      reason: `98975 once per episode ${patient.episode}: first supply period #${firstSupply.b.index} has ${firstSupply.qualifying.length} monitored days >= threshold ${threshold}`,
+      reason: `98975 once per episode ${patient.episode}: first supply period #${firstSupply.b.index + 1} has ${firstSupply.qualifying.length} monitored days >= threshold ${threshold}`,
     };
   } else {
     setup = {
       code: null,
       periodIndex: null,
       thresholdDays: threshold,
-      reason: `98975 not billable: the first supply period #${firstSupply.b.index} has ${firstSupply.qualifying.length} monitored days, below the threshold ${threshold}, and 98975 may not follow the first supply period`,
+      reason: `98975 not billable: the first supply period #${firstSupply.b.index + 1} has ${firstSupply.qualifying.length} monitored days, below the threshold ${threshold}, and 98975 may not follow the first supply period`,
     };
   }
 

@@ -32,10 +32,10 @@ export function formatDiagnostics(d: DeviceDiagnostics): string {
     `signal:         ${d.signal.rsrpDbm === null ? 'unknown' : `${d.signal.rsrpDbm} dBm (${d.signal.band})`}${d.signal.sinrDb === null ? '' : `, SINR ${d.signal.sinrDb} dB`}${d.signal.ceLevel === null ? '' : `, CE ${d.signal.ceLevel}`}`,
     `battery:        ${d.battery.pct === null ? 'unknown' : `${d.battery.pct}%`}${d.battery.mv === null ? '' : ` (${d.battery.mv} mV)`}${d.battery.dropPctPerDay === null ? '' : `, -${d.battery.dropPctPerDay}%/day`}`,
     `queue:          ${d.queue.depth === null ? 'unknown' : `${d.queue.depth} waiting`}${d.queue.oldestAgeS ? `, oldest ${Math.round(d.queue.oldestAgeS / 3600)} h` : ''}; acked to seq ${d.queue.ackSeq}`,
-    `uploads:        ${d.uploads.successRatio === null ? 'no attempts recorded' : `${Math.round(d.uploads.successRatio * 100)}% ok (${d.uploads.ok} ok, ${d.uploads.failed} failed)`}, ${d.uploads.attachFailures} attach failures`,
+    `uploads:        ${d.uploads.successRatio === null ? 'no attempts recorded' : `${Math.round(d.uploads.successRatio * 100)}% ok (${d.uploads.ok} ok, ${d.uploads.failed} failed)`}, ${d.uploads.attachFailures} attach failure(s), ${d.uploads.connectionLosses} connection loss(es)`,
     `missing events: ${d.seqGaps.missing}${d.seqGaps.ranges.length ? ` (${d.seqGaps.ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(', ')})` : ''}; dropped on the cap: ${d.queue.droppedTotal}`,
-    `reboots:        ${d.reboots.unexpected} unexpected in ${d.windowDays} days${d.reboots.recent.length ? `; last: ${d.reboots.recent[0]!.reasonName}` : ''}`,
-    `clock:          ${d.clock.corrections.length} correction(s)`,
+    `reboots:        ${d.reboots.unexpected} unexpected, ${d.reboots.powerLosses} after power loss in ${d.windowDays} days${d.reboots.recent.length ? `; last: ${d.reboots.recent[0]!.reasonName}` : ''}`,
+    `clock:          ${d.clock.correctionsInWindow} correction(s) in ${d.windowDays} days`,
     `firmware:       ${d.firmware.app ?? '?'} / modem ${d.firmware.modem ?? '?'}`,
   ];
   const others = d.diagnosis.verdicts.filter((v) => v.code !== p.code);

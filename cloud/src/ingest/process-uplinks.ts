@@ -133,7 +133,7 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
     const epochs = older.length > 0 ? await bootEpochs(tx, b.device.id, older) : new Map<number, number>();
     const resolution = resolveEventTimes(anchors, events, b.uplink.receivedAt, sanity, epochs);
     for (const note of resolution.notes) {
-      corrections.push({ deviceId: b.device.id, uplinkId: b.uplink.uplinkId, boot: note.boot, action: note.action, correctionS: note.correctionS, detail: note.detail });
+      corrections.push({ deviceId: b.device.id, uplinkId: b.uplink.uplinkId, boot: note.boot, action: note.action, correctionS: note.correctionS, detail: note.detail, at: b.uplink.receivedAt });
     }
     events.forEach((e, i) => {
       const time = resolution.times[i]!;

@@ -17,6 +17,8 @@ export interface NewTimeCorrection {
   action: TimeAction;
   correctionS: number | null;
   detail: string;
+  /** When the cloud made the correction: the receive time of the uplink (the ingestor's clock); default now(). */
+  at?: Date;
 }
 
 export interface TimeCorrection extends NewTimeCorrection {
@@ -27,8 +29,9 @@ export interface TimeCorrection extends NewTimeCorrection {
 export async function recordTimeCorrections(q: Queryable, rows: readonly NewTimeCorrection[]): Promise<void> {
   if (rows.length === 0) return;
   await q.query(
-    `INSERT INTO time_corrections (device_id, uplink_id, boot, action, correction_s, detail)
-     SELECT * FROM unnest($1::uuid[], $2::int8[], $3::int[], $4::text[], $5::int8[], $6::text[])`,
+    `INSERT INTO time_corrections (device_id, uplink_id, boot, action, correction_s, detail, created_at)
+     SELECT d, u, b, a, c, t, COALESCE(w, now())
+       FROM unnest($1::uuid[], $2::int8[], $3::int[], $4::text[], $5::int8[], $6::text[], $7::timestamptz[]) AS x(d, u, b, a, c, t, w)`,
     [
       rows.map((r) => r.deviceId),
       rows.map((r) => r.uplinkId),
@@ -36,6 +39,7 @@ export async function recordTimeCorrections(q: Queryable, rows: readonly NewTime
       rows.map((r) => r.action),
       rows.map((r) => r.correctionS),
       rows.map((r) => r.detail),
+      rows.map((r) => r.at ?? null),
     ],
   );
 }
@@ -77,4 +81,10 @@ export async function listTimeCorrectionsSince(q: Queryable, deviceId: string, s
     limit,
   ]);
   return rows.map(toTimeCorrection);
+}
+
+/** How many corrections were made since `since` (the list above is capped; support needs the true count). */
+export async function countTimeCorrectionsSince(q: Queryable, deviceId: string, since: Date): Promise<number> {
+  const { rows } = await q.query<{ n: string | number }>('SELECT count(*) AS n FROM time_corrections WHERE device_id = $1 AND created_at >= $2', [deviceId, since]);
+  return Number(rows[0]?.n ?? 0);
 }

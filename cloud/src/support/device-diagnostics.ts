@@ -10,9 +10,9 @@ import { listRecentCommands } from '../repositories/commands.ts';
 import type { Device } from '../repositories/devices.ts';
 import { listRecentEventsOfKind, seqGaps } from '../repositories/events.ts';
 import { latestHeartbeats, listHeartbeatsSince } from '../repositories/heartbeats.ts';
-import { listTimeCorrectionsSince } from '../repositories/time-corrections.ts';
+import { countTimeCorrectionsSince, listTimeCorrectionsSince } from '../repositories/time-corrections.ts';
 import { diagnose, type Diagnosis, type DiagnosticsSummary } from './diagnose.ts';
-import { isUnexpectedReset, resetReasonName } from './reset-reasons.ts';
+import { isPowerLossReset, isUnexpectedReset, resetReasonName } from './reset-reasons.ts';
 
 /** The device fields diagnostics read (a repositories/devices.ts `Device` has them all). */
 export type DeviceIdentity = Pick<Device, 'id' | 'serial' | 'appFirmware' | 'modemFirmware' | 'lastSeenAt' | 'ackSeq' | 'logTailSeq' | 'droppedTotal' | 'bootCount'>;
@@ -38,8 +38,8 @@ export interface DeviceDiagnostics {
   queue: { depth: number | null; oldestAgeS: number | null; ackSeq: number; logTailSeq: number; droppedTotal: number };
   uploads: { ok: number; failed: number; successRatio: number | null; attachFailures: number; connectionLosses: number };
   seqGaps: { missing: number; ranges: { from: number; to: number }[] };
-  reboots: { unexpected: number; bootCount: number | null; recent: { at: string | null; boot: number; reason: number; reasonName: string; unexpected: boolean }[] };
-  clock: { timeSource: number | null; corrections: { at: string; action: string; correctionS: number | null; detail: string }[] };
+  reboots: { unexpected: number; powerLosses: number; bootCount: number | null; recent: { at: string | null; boot: number; reason: number; reasonName: string; unexpected: boolean }[] };
+  clock: { timeSource: number | null; correctionsInWindow: number; corrections: { at: string; action: string; correctionS: number | null; detail: string }[] };
   history: HistoryPoint[];
   commands: { commandId: number; code: number; status: string; createdAt: string; resultAt: string | null; detail: string | null }[];
   diagnosis: Diagnosis;
@@ -68,6 +68,7 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
   const gaps = (await seqGaps(db, device.id)).reverse(); // newest first
   const boots = await listRecentEventsOfKind(db, { deviceId: device.id, kind: EventKind.Boot, since, limit: 20 });
   const corrections = await listTimeCorrectionsSince(db, device.id, since, 20);
+  const correctionCount = await countTimeCorrectionsSince(db, device.id, since);
   const commands = await listRecentCommands(db, device.id, 10);
 
   // Latest value of each gauge: newest heartbeat that reported it (unset = unknown, never zero).
@@ -108,6 +109,25 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
   });
   const unexpectedFromHeartbeats = sum('unexpectedReboots');
   const unexpectedFromEvents = recentBoots.filter((b) => b.unexpected).length;
+  // A power loss is one boot: one Boot event (deduplicated by seq), or every heartbeat of that boot repeating its
+  // bootCount and lastResetReason. Either source may miss some (a cut during a flash write can lose the Boot
+  // event; a boot may end before its first heartbeat), so take the larger count. Boot 1 is the cap's first
+  // power-up, not a loss; and a heartbeat speaks for its boot only if that boot began inside the window
+  // (every heartbeat repeats the reason its boot started with, however long ago that was).
+  const FIRST_BOOT = 1;
+  const powerLossesFromEvents = recentBoots.filter((b) => b.boot > FIRST_BOOT && isPowerLossReset(b.reason)).length;
+  const powerLossBootsFromHeartbeats = new Set<number>();
+  const unexpectedBootsFromHeartbeats = new Set<number>();
+  for (const row of rows) {
+    const reason = num(row.metrics.lastResetReason);
+    const boot = num(row.metrics.bootCount);
+    if (reason === undefined || boot === undefined) continue;
+    const bootStartedMs = (row.sampledAt ?? row.receivedAt).getTime() - row.uptimeS * 1000;
+    if (bootStartedMs < since.getTime()) continue;
+    if (boot > FIRST_BOOT && isPowerLossReset(reason)) powerLossBootsFromHeartbeats.add(boot);
+    if (isUnexpectedReset(reason)) unexpectedBootsFromHeartbeats.add(boot);
+  }
+  const powerLosses = Math.max(powerLossesFromEvents, powerLossBootsFromHeartbeats.size);
   const sinrDeci = latest('sinrDeciDb');
   const rsrqDeci = latest('rsrqDeciDb');
   const maxCorrection = corrections.reduce((max, row) => Math.max(max, Math.abs(row.correctionS ?? 0)), Math.abs((latest('clockCorrectionMs') ?? 0) / 1000));
@@ -131,11 +151,13 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
     publishFail: sum('publishFail'),
     attachFailures: sum('attachFailures'),
     connectionLosses: sum('connectionLosses'),
-    unexpectedReboots: Math.max(unexpectedFromHeartbeats, unexpectedFromEvents),
+    unexpectedReboots: Math.max(unexpectedFromHeartbeats, unexpectedBootsFromHeartbeats.size, unexpectedFromEvents),
+    powerLosses,
     lastResetReason: recentBoots[0]?.reason ?? latest('lastResetReason'),
     missingEvents: missing,
     eventsDroppedTotal: Math.max(device.droppedTotal, latest('eventsDroppedTotal') ?? 0),
     maxClockCorrectionS: maxCorrection,
+    clockCorrections: correctionCount,
   };
   const diagnosis = diagnose(summary);
 
@@ -159,9 +181,10 @@ export async function collectDeviceDiagnostics(db: Queryable, device: DeviceIden
     queue: { depth: summary.queueDepth ?? null, oldestAgeS: summary.queueOldestAgeS ?? null, ackSeq: device.ackSeq, logTailSeq: device.logTailSeq, droppedTotal: summary.eventsDroppedTotal },
     uploads: { ok: summary.publishOk, failed: summary.publishFail, successRatio: diagnosis.uploadSuccessRatio, attachFailures: summary.attachFailures, connectionLosses: summary.connectionLosses },
     seqGaps: { missing, ranges: gaps.slice(0, 20) },
-    reboots: { unexpected: summary.unexpectedReboots, bootCount: device.bootCount ?? latest('bootCount') ?? null, recent: recentBoots },
+    reboots: { unexpected: summary.unexpectedReboots, powerLosses, bootCount: device.bootCount ?? latest('bootCount') ?? null, recent: recentBoots },
     clock: {
       timeSource: summary.timeSource ?? null,
+      correctionsInWindow: correctionCount,
       corrections: corrections.map((row) => ({ at: row.createdAt.toISOString(), action: row.action, correctionS: row.correctionS, detail: row.detail })),
     },
     history,

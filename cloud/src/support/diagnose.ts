@@ -31,13 +31,18 @@ export interface DiagnosticsSummary {
   publishFail: number;
   attachFailures: number;
   connectionLosses: number;
+  /** Reboots with an unexpected reason (>= 0x8000: crashes, watchdogs, brown-outs). */
   unexpectedReboots: number;
+  /** Boots after the cap lost its supply (PowerOnReset or BrownOutReset), counted once per boot. */
+  powerLosses: number;
   lastResetReason?: number;
   /** Events the cloud never received (seq gaps) and events the cap reports it dropped. */
   missingEvents: number;
   eventsDroppedTotal: number;
   /** Largest absolute clock correction the cloud applied or saw in the window, seconds. */
   maxClockCorrectionS: number;
+  /** How many times the cloud had to fix the cap's time in the window (time_corrections rows). */
+  clockCorrections: number;
 }
 
 export type Severity = 'ok' | 'info' | 'warning' | 'critical';
@@ -85,6 +90,20 @@ const ago = (seconds: number): string =>
 
 const SILENT_WARNING_S = 36 * HOUR; // a heartbeat is due at least daily; allow half a day of slack
 const SILENT_CRITICAL_S = 3 * DAY;
+/*
+ * Thresholds that scale with the window, so a longer look-back (`--days 45`) needs proportionally more
+ * occurrences: "frequent" means at least this many per window and at least one per `perDays` on average.
+ */
+const atLeast = (minimum: number, perDays: number) => (windowDays: number): number => Math.max(minimum, Math.ceil(windowDays / perDays));
+/** Power losses: 2 in the default 14 days, 3 in 45 days (one per fortnight or more is not a flat battery now and then). */
+export const powerLossThreshold = atLeast(2, 15);
+/** Attach failures: 3 in 14 days, 9 in 45 days (one every 5 days or more). */
+export const attachFailureThreshold = atLeast(3, 5);
+/** The cloud corrected the clock this often (any window), or once by at least this much: the cap cannot keep or get network time. */
+export const CLOCK_REPEATED_CORRECTIONS = 3;
+export const CLOCK_LARGE_CORRECTION_S = HOUR;
+const clockUnreliable = (s: DiagnosticsSummary): boolean => s.clockCorrections >= CLOCK_REPEATED_CORRECTIONS || s.maxClockCorrectionS >= CLOCK_LARGE_CORRECTION_S;
+const attachFailing = (s: DiagnosticsSummary): boolean => s.attachFailures >= attachFailureThreshold(s.windowDays);
 const lowBattery = (s: DiagnosticsSummary): boolean => (s.batteryPct !== undefined && s.batteryPct <= 20) || (s.batteryMv !== undefined && s.batteryMv < 3500);
 
 /** The verdict table, in triage order (diagnostics.md §7). */
@@ -153,9 +172,19 @@ export const RULES: readonly Rule[] = [
     tellCaller: 'The mobile signal where the cap is kept is weak. Please move it near a window, not in a drawer or on a metal shelf.',
   },
   {
+    code: 'signal_unreliable',
+    severity: 'warning',
+    applies: (s, d) => (d.band === 'fair' || d.band === 'good' || d.band === 'excellent') && attachFailing(s) && !(d.silentS !== null && d.silentS >= SILENT_WARNING_S),
+    title: 'The cap often fails to connect',
+    detail: (s, d) =>
+      `${s.attachFailures} failed network attach attempts and ${s.connectionLosses} dropped connection(s) in the last ${s.windowDays} days, although the latest reading is ${s.rsrpDbm} dBm (${d.band}): the coverage where the cap is kept comes and goes.`,
+    nextStep: 'Treat it as a weak signal: move the cap near a window or to an upper floor, off metal shelves and out of drawers. If it keeps failing in a good spot, check the SIM state with the carrier and escalate to engineering with this report.',
+    tellCaller: 'The cap sometimes cannot reach the mobile network where it is kept. Please move it near a window, not in a drawer or on a metal shelf. Everything it recorded is kept and will be sent.',
+  },
+  {
     code: 'signal_fair',
     severity: 'info',
-    applies: (_s, d) => d.band === 'fair',
+    applies: (s, d) => d.band === 'fair' && !attachFailing(s),
     title: 'Fair signal',
     detail: (s) => `RSRP ${s.rsrpDbm} dBm (fair, -106 to -115 dBm): uploads work but are slower and cost more battery.`,
     nextStep: 'Suggest a spot nearer a window, off metal shelves and out of drawers.',
@@ -225,6 +254,26 @@ export const RULES: readonly Rule[] = [
     tellCaller: 'No action needed.',
   },
   {
+    code: 'power_loss',
+    severity: 'info',
+    applies: (s) => s.powerLosses > 0 && s.powerLosses < powerLossThreshold(s.windowDays),
+    title: 'The cap lost power',
+    detail: (s) => `${s.powerLosses} restart(s) after a loss of power (power-on or brown-out reset) in the last ${s.windowDays} days: the battery ran flat, the cap was dropped, or the battery contacts are loose. Not a crash.`,
+    nextStep: 'Ask whether the cap ran flat. Look at a longer window for repeats (`pillcap support diag <serial> --days 45`); repeated power losses mean a replacement.',
+    tellCaller: 'Please keep the cap charged.',
+  },
+  {
+    code: 'power_losses',
+    severity: 'warning',
+    applies: (s) => s.powerLosses >= powerLossThreshold(s.windowDays),
+    title: 'The cap keeps losing power',
+    detail: (s) =>
+      `${s.powerLosses} restarts after a loss of power (power-on or brown-out resets) in the last ${s.windowDays} days. ` +
+      'A charged cap should not lose power: the battery contacts, the cell or the charger are suspect. These are not crashes.',
+    nextStep: 'Ask whether the cap ran completely flat or was dropped. If it was charged, or it keeps happening, arrange a replacement cap and send this report to engineering (battery contacts, cell, charger). Nothing recorded before a power loss is lost once it was saved.',
+    tellCaller: 'Your cap has been switching itself off. Please keep it charged and check the charger is plugged in firmly. If it happens again we will send you a replacement; keep using this one until then.',
+  },
+  {
     code: 'clock_unset',
     severity: 'info',
     applies: (s) => s.timeSource === 0,
@@ -234,9 +283,21 @@ export const RULES: readonly Rule[] = [
     tellCaller: 'No action needed.',
   },
   {
+    code: 'clock_unreliable',
+    severity: 'warning',
+    applies: clockUnreliable,
+    title: 'The cap cannot keep the time',
+    detail: (s) =>
+      `The cloud had to correct the cap's clock ${s.clockCorrections} time(s) in the last ${s.windowDays} days, by up to ${Math.round(s.maxClockCorrectionS)} s` +
+      `${s.powerLosses > 0 ? ` (a cap that lost power restarts without the time, so some may follow the ${s.powerLosses} power loss(es))` : ''}. ` +
+      'Billing days stay right: the cloud re-anchors the cap\'s events to its own clock when they arrive.',
+    nextStep: 'Nothing to do with the caller. If it persists over the next days, escalate to engineering with this report (network time or clock fault).',
+    tellCaller: 'No action needed; your readings are recorded with the right dates.',
+  },
+  {
     code: 'clock_corrected',
     severity: 'info',
-    applies: (s) => s.maxClockCorrectionS > 300,
+    applies: (s) => s.maxClockCorrectionS > 300 && !clockUnreliable(s),
     title: 'The clock was corrected',
     detail: (s) => `The cap's clock was off by up to ${Math.round(s.maxClockCorrectionS)} s; events were re-timed from the anchors.`,
     nextStep: 'No action unless repeated; repeated large corrections point to a clock fault.',

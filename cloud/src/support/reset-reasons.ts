@@ -11,6 +11,14 @@ const NAMES: Record<number, string> = {
 };
 
 export const BROWN_OUT_RESET = 0x8003;
+export const POWER_ON_RESET = 0x0007;
+
+/**
+ * The cap lost its supply: a power-on reset (expected in Memfault's split, but a rechargeable cap should see one
+ * only after running flat) or a brown-out (supply dipped under load). Several in a short window point at the
+ * battery contacts, the cell or the charger rather than at the firmware.
+ */
+export const isPowerLossReset = (code: number): boolean => code === POWER_ON_RESET || code === BROWN_OUT_RESET;
 
 export const isUnexpectedReset = (code: number): boolean => (code & 0x8000) !== 0;
 

@@ -141,6 +141,56 @@ describe('support diagnostics', () => {
     expect(never.lastSeenAt).toBeNull();
   });
 
+  it('counts power losses from Boot events and heartbeats, apart from crashes', async () => {
+    const { db, orgIds } = world;
+    const cap = await seedDevice(db, 'SUP-POWER', orgIds.clinicA);
+    // Every heartbeat repeats its boot's bootCount and lastResetReason. Not power losses: boot 1 (the first
+    // power-up) and boot 2, a power-on reset 20 days ago (it began before the window). Power losses: boots 3-6,
+    // each seen in two heartbeats; boot 5 was a brown-out, which is also an unexpected restart.
+    const boots = [[1, 0x0007], [2, 0x0007], [3, 0x0007], [4, 0x0007], [5, 0x8003], [6, 0x0007]] as const;
+    for (const [i, [bootCount, lastResetReason]] of boots.entries()) {
+      for (const h of [0, 1]) {
+        const uptimeS = bootCount === 2 ? 20 * 86_400 + h * 6 * 3600 : 600 + bootCount + h * 6 * 3600; // distinct: the fixture files every heartbeat under boot 1
+        await seedHeartbeat(db, 'SUP-POWER', cap, hoursAgo(24 * (11 - 2 * i) - h * 6), { rsrpDbm: -85, batteryPct: 80, bootCount, lastResetReason, publishOk: 2 }, uptimeS);
+      }
+    }
+    // the fixture files events under boot 1: the first power-up's Boot event, which is not a loss either
+    await seedEvents(db, 'SUP-POWER', cap, null, [{ seq: 1, kind: EventKind.Boot, args: [0x0007], at: hoursAgo(13 * 24) }]);
+    const d = (await call(world.tokens.ops.support, 'GET', '/v1/devices/SUP-POWER/diagnostics')).json();
+    expect(d.reboots).toMatchObject({ powerLosses: 4, unexpected: 1 });
+    expect(d.diagnosis.primary).toMatchObject({ code: 'power_losses', severity: 'warning' });
+    expect(d.diagnosis.primary.detail).toMatch(/^4 restarts after a loss of power/);
+  });
+
+  it('warns when the cloud had to correct the clock again and again, counting past the listed rows', async () => {
+    const { db, orgIds } = world;
+    const cap = await seedDevice(db, 'SUP-CLOCK', orgIds.clinicA);
+    await seedHeartbeat(db, 'SUP-CLOCK', cap, hoursAgo(2), { rsrpDbm: -85, batteryPct: 80, timeSource: 1 }, 50);
+    for (let i = 0; i < 25; i += 1) {
+      await db.query("INSERT INTO time_corrections (device_id, action, correction_s, detail, created_at) VALUES ($1, 'corrected_drift', $2, 'drift', $3)", [cap, i === 7 ? -3682 : 400 + i, hoursAgo(10 * i + 1)]);
+    }
+    await db.query("INSERT INTO time_corrections (device_id, action, correction_s, detail, created_at) VALUES ($1, 'corrected_drift', 9000, 'old', $2)", [cap, hoursAgo(24 * 20)]);
+    const d = (await call(world.tokens.ops.support, 'GET', '/v1/devices/SUP-CLOCK/diagnostics')).json();
+    expect(d.clock.correctionsInWindow).toBe(25);
+    expect(d.clock.corrections).toHaveLength(20);
+    expect(d.diagnosis.primary).toMatchObject({ code: 'clock_unreliable', severity: 'warning' });
+    expect(d.diagnosis.primary.detail).toContain('25 time(s) in the last 14 days, by up to 3682 s');
+    expect(d.diagnosis.primary.detail).toContain('Billing days stay right');
+  });
+
+  it('sums attach failures and connection losses from heartbeats and escalates a fair signal', async () => {
+    const { db, orgIds } = world;
+    const cap = await seedDevice(db, 'SUP-FLAKY', orgIds.clinicA);
+    for (let i = 0; i < 3; i += 1) {
+      await seedHeartbeat(db, 'SUP-FLAKY', cap, hoursAgo(24 * (3 - i)), { rsrpDbm: -110, batteryPct: 70, attachFailures: 2, connectionLosses: 1, publishOk: 3 }, 200 + i);
+    }
+    const d = (await call(world.tokens.ops.support, 'GET', '/v1/devices/SUP-FLAKY/diagnostics')).json();
+    expect(d.uploads).toMatchObject({ attachFailures: 6, connectionLosses: 3 });
+    expect(d.signal.band).toBe('fair');
+    expect(d.diagnosis.primary).toMatchObject({ code: 'signal_unreliable', severity: 'warning' });
+    expect(d.diagnosis.verdicts.map((v: { code: string }) => v.code)).not.toContain('signal_fair');
+  });
+
   it('sends commands through the downlink and records them', async () => {
     const sentBefore = world.downlink.sent.length;
     const ping = await call(world.tokens.ops.support, 'POST', '/v1/devices/SUP-WEAK/commands', { command: 'ping' });

@@ -89,17 +89,22 @@ describe('98975', () => {
     const b = run([...openings('2026-01-01', 5), ...openings('2026-01-31', 20)]);
     expect(b.periods.map((p) => p.setupCode)).toEqual(['98975', null, null, null]);
     expect(b.periods.map((p) => p.supplyCode)).toEqual(['98984', '98976', null, null]);
+    // the API index counts from 0; the human reason text counts from 1, as the dashboard does
+    expect(b.setup.periodIndex).toBe(0);
+    expect(b.setup.reason).toContain('first supply period #1 has 5 monitored days');
   });
   it('threshold 16: not billed when the first supply period has fewer days, never later', () => {
     const policy = { ...DEFAULT_BILLING_POLICY, setupThresholdDays: 16 as const };
     const b = run([...openings('2026-01-01', 5), ...openings('2026-01-31', 20)], {}, policy);
     expect(b.periods.map((p) => p.setupCode)).toEqual([null, null, null, null]);
-    expect(b.setup.reason).toMatch(/below the threshold 16/);
+    expect(b.setup.reason).toMatch(/the first supply period #1 has 5 monitored days, below the threshold 16/);
   });
   it('threshold 16 met in the first supply period', () => {
     const policy = { ...DEFAULT_BILLING_POLICY, setupThresholdDays: 16 as const };
     const b = run([...openings('2026-01-31', 16)], {}, policy);
     expect(b.periods.map((p) => p.setupCode)).toEqual([null, '98975', null, null]);
+    expect(b.setup.periodIndex).toBe(1);
+    expect(b.setup.reason).toContain('first supply period #2 has');
     expect(b.periods[1]!.evidence.policy.setupThresholdDays).toBe(16);
   });
 });

@@ -63,6 +63,9 @@ beforeAll(async () => {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 1000 },
+    // a zone other than the machine's UTC, so the test sees times converted to the browser's local time
+    timezoneId: ZONE,
+    locale: 'en-US',
   });
 });
 
@@ -109,6 +112,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-testid="symptoms"]')).toContain('needs help');
     expect(await page.textContent('[data-testid="adherence"]')).toContain('% of doses taken');
     expect(await page.textContent('[data-testid="billing"]')).toContain('98975');
+    // the reason behind the 98975 line numbers periods from #1, as the period picker does
+    expect(await page.getAttribute('[data-testid="billing"] p', 'title')).toContain('first supply period #1 ');
     // the checklist is fetched after the billing panel renders: wait for it before counting
     await page.waitForSelector('[data-testid="documentation"] li');
     expect(await page.locator('[data-testid="documentation"] li').count()).toBe(5);
@@ -143,6 +148,16 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.getAttribute('#verdict', 'class')).toContain('warning');
     await page.waitForSelector('#signal-chart canvas');
     await page.waitForSelector('#battery-chart canvas');
+    // "Last seen" in the browser's time zone with its age; the exact UTC time in the title
+    const lastSeen = page.locator('#facts dd').first();
+    const utc = await lastSeen.getAttribute('title');
+    expect(utc).toMatch(/^\d{4}-\d\d-\d\dT.*Z \(UTC\)$/);
+    const local = new Date(utc!.replace(' (UTC)', '')).toLocaleString('en-US', { timeZone: ZONE, dateStyle: 'medium', timeStyle: 'short' });
+    const norm = (text: string | null) => (text ?? '').replace(/\s/g, ' ');
+    expect(norm(await lastSeen.textContent())).toBe(`${norm(local)} (12 h ago)`);
+    const facts = await page.textContent('#facts');
+    expect(facts).toContain('0 failed attaches, 0 dropped connections');
+    expect(facts).toContain('Power losses0');
     const body = await page.textContent('#diagnostics');
     expect(body).not.toContain('Dora');
     expect(body).not.toContain('DASH-001');
@@ -175,6 +190,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.isHidden('#nav-clinic')).toBe(true);
     expect(await page.isHidden('#nav-support')).toBe(true);
     expect(await page.textContent('#unit-list tbody tr[data-serial="DASH-CAP-1"]')).toContain('clinic-a');
+    expect(await page.textContent('#unit-list tbody tr[data-serial="DASH-CAP-1"] td:last-child')).toMatch(/\(12 h ago\)$/);
     await page.close();
   });
 });

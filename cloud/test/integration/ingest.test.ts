@@ -320,6 +320,13 @@ describe('ingest end to end', () => {
     ]);
     expect(rows[2]!.correction_s).toBeLessThan(-86000);
     expect(rows[3]!.correction_s).toBeGreaterThan(1_700_000_000);
+    // Each correction is dated by its uplink's receive time (the ingestor's clock), not the commit's wall time.
+    const dated = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM time_corrections t JOIN uplinks u ON u.id = t.uplink_id
+        WHERE t.device_id = $1 AND t.created_at = u.received_at`,
+      [dev],
+    );
+    expect(dated.rows[0]!.n).toBe(rows.length);
   });
 
   it('gives each event to the patient who had the cap at that moment', async () => {

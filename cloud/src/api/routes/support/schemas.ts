@@ -17,10 +17,11 @@ export const Diagnostics = z.object({
   seqGaps: z.object({ missing: z.number(), ranges: z.array(z.object({ from: z.number(), to: z.number() })) }),
   reboots: z.object({
     unexpected: z.number(),
+    powerLosses: z.number(),
     bootCount: z.number().nullable(),
     recent: z.array(z.object({ at: z.string().nullable(), boot: z.number(), reason: z.number(), reasonName: z.string(), unexpected: z.boolean() })),
   }),
-  clock: z.object({ timeSource: z.number().nullable(), corrections: z.array(z.object({ at: z.string(), action: z.string(), correctionS: z.number().nullable(), detail: z.string() })) }),
+  clock: z.object({ timeSource: z.number().nullable(), correctionsInWindow: z.number(), corrections: z.array(z.object({ at: z.string(), action: z.string(), correctionS: z.number().nullable(), detail: z.string() })) }),
   history: z.array(z.object({ at: z.string(), rsrpDbm: z.number().nullable(), sinrDb: z.number().nullable(), batteryPct: z.number().nullable(), batteryMv: z.number().nullable(), queueDepth: z.number().nullable() })),
   commands: z.array(z.object({ commandId: z.number(), code: z.number(), status: z.string(), createdAt: z.string(), resultAt: z.string().nullable(), detail: z.string().nullable() })),
   diagnosis: z.object({ status: z.enum(['ok', 'info', 'warning', 'critical']), signalBand: z.string(), uploadSuccessRatio: z.number().nullable(), primary: Verdict, verdicts: z.array(Verdict) }),
