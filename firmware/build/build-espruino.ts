@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseOptions, bundleText, DIST_DIR, FIRMWARE_DIR, packageVersion } from './build-firmware.ts';
+import { baseOptions, buildDefines, bundleText, DIST_DIR, FIRMWARE_DIR } from './build-firmware.ts';
 import type { BundleInfo } from './build-firmware.ts';
 import { findNonEs5Syntax } from './es5-syntax.ts';
 
@@ -72,14 +72,7 @@ export async function buildEs5Bundle(entry: string, define: Record<string, strin
 /** Writes firmware/dist/pillcap-selftest-espruino.js. */
 export async function buildEspruino(): Promise<EspruinoBundleInfo> {
   await mkdir(DIST_DIR, { recursive: true });
-  const version = await packageVersion();
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const buildUnixS = epoch && /^\d+$/.test(epoch) ? Number(epoch) : Math.floor(Date.now() / 1000);
-  const defines = (hash: string): Record<string, string> => ({
-    __PILLCAP_VERSION__: JSON.stringify(version),
-    __PILLCAP_IMAGE_HASH__: JSON.stringify(hash),
-    __PILLCAP_BUILD_UNIX_S__: String(buildUnixS),
-  });
+  const { version, defines } = await buildDefines();
   const draft = await bundleModern(SELFTEST_ENTRY, defines(HASH_PLACEHOLDER));
   const imageHash = createHash('sha256').update(draft).digest('hex').slice(0, 32);
   const built = await buildEs5Bundle(SELFTEST_ENTRY, defines(imageHash));

@@ -77,16 +77,25 @@ async function bundle(entry: string, define: Record<string, string>): Promise<{ 
   return { text, minifiedBytes: Buffer.byteLength(minified) };
 }
 
-export async function buildFirmware(): Promise<FirmwareBuild> {
-  await mkdir(DIST_DIR, { recursive: true });
+/**
+ * The build identity compiled into every bundle: package version, build time (SOURCE_DATE_EPOCH when set,
+ * for reproducible builds) and, per bundle, its image hash.
+ */
+export async function buildDefines(): Promise<{ version: string; buildUnixS: number; defines: (imageHash: string) => Record<string, string> }> {
   const version = await packageVersion();
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const buildUnixS = epoch && /^\d+$/.test(epoch) ? Number(epoch) : Math.floor(Date.now() / 1000);
-  const defines = (hash: string): Record<string, string> => ({
+  const defines = (hash: string) => ({
     __PILLCAP_VERSION__: JSON.stringify(version),
     __PILLCAP_IMAGE_HASH__: JSON.stringify(hash),
     __PILLCAP_BUILD_UNIX_S__: String(buildUnixS),
   });
+  return { version, buildUnixS, defines };
+}
+
+export async function buildFirmware(): Promise<FirmwareBuild> {
+  await mkdir(DIST_DIR, { recursive: true });
+  const { version, buildUnixS, defines } = await buildDefines();
 
   // The device bundle ships without the modem/uplink trace lines (firmware/src/trace.ts); the self-test and
   // the simulator's bundle keep them.

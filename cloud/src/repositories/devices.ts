@@ -2,7 +2,7 @@
  * Devices (caps): registration by serial, lookup, and what the ingestor learns from uplinks (ack state,
  * log tail, dropped counter, Hello info, factory report).
  */
-import { SERIAL_PATTERN } from '../../../protocol/src/messages.ts';
+import { SERIAL_PATTERN, type Hello } from '../../../protocol/src/messages.ts';
 import type { Queryable } from '../db/database.ts';
 import { RepositoryError } from './repository-error.ts';
 
@@ -170,17 +170,8 @@ export async function touchDevices(q: Queryable, deviceIds: readonly string[], s
   await q.query('UPDATE devices SET last_seen_at = GREATEST(last_seen_at, $2) WHERE id = ANY($1::uuid[])', [[...new Set(deviceIds)], seenAt]);
 }
 
-export interface HelloInfo {
-  appFirmware: string;
-  imageHash: Uint8Array;
-  modemFirmware?: string;
-  imei?: string;
-  iccid?: string;
-  hwRevision?: string;
-  bootCount: number;
-  resetReason: number;
-  configVersion: number;
-}
+/** The static device info a Hello carries (protocol/src/messages.ts). */
+export type HelloInfo = Omit<Hello, 'kind' | 'serial' | 'anchor'>;
 
 /** Static info from a Hello; optional fields the device left out keep their previous values. */
 export async function updateHelloInfo(q: Queryable, deviceId: string, hello: HelloInfo): Promise<void> {
