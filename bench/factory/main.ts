@@ -12,11 +12,14 @@ import { runBatch } from '../../hardware-tests/src/batch.ts';
 import { DevelopmentIssuer } from '../../hardware-tests/src/credential-issuer.ts';
 import { SIM_FAULTS, type SimFault } from '../../hardware-tests/src/sim-unit.ts';
 import { loadTestPlan } from '../../hardware-tests/src/test-plan.ts';
+import { factoryModPathFor } from '../../hardware-tests/src/image-hash.ts';
 
 export async function runBench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'pillcap-bench-factory-'));
   const bundlePath = join(work, 'pillcap-moddable.js');
-  copyFileSync((await buildFirmware()).moddable.path, bundlePath);
+  const built = await buildFirmware();
+  copyFileSync(built.moddable.path, bundlePath);
+  copyFileSync(built.factoryMod.path, factoryModPathFor(bundlePath));
   const broker = await startEmbeddedBroker();
   const plan = loadTestPlan();
   const batch = async (units: string[], fault?: SimFault) => {

@@ -2,14 +2,19 @@
  * Builds the firmware bundles with esbuild:
  *   firmware/dist/pillcap-moddable.js   the device bundle (firmware + Moddable port, no imports; loaded by
  *                                       firmware/ports/moddable/main.js, see the manifest there)
+ *   firmware/dist/pillcap-factory-mod.js  the factory mod (modem console for the manufacturing station), a
+ *                                       Moddable mod installed next to the image on the line only
  *   firmware/dist/pillcap-selftest.js   standalone self-test (no imports), last line `N passed, N failed`
  * Both target ES2022 (class fields stay native instead of a helper call per field), which Moddable XS and
  * QuickJS run. Each is also minified in memory to report its size.
  *
  * Size (issue 3: device bundle at most 64 KiB minified): a member named with a trailing underscore is private
  * to its class or module by convention (`private gen_`, fields of a non-exported interface), so the build
- * shortens those names (esbuild `mangleProps`); nothing outside the bundle (host objects, stored config,
- * wire messages, console JSON) ever sees such a name. firmware/test/mangle-convention.test.ts guards it.
+ * shortens those names (esbuild `mangleProps`), and also the listed INTERNAL_PROPS (port methods and context
+ * members whose users and implementations are all bundled); nothing outside the bundle (host objects, stored
+ * config, wire messages, console JSON) ever sees such a name. firmware/test/mangle-convention.test.ts guards it.
+ * The factory mod is built with the device bundle's mangle cache, so the objects the image hands it (the
+ * context, the console) have the same short names on both sides; it carries the image hash it was built for.
  *
  * The image hash is the first 16 bytes of SHA-256 over the bundle built with a zero placeholder, so it
  * identifies the code, not the hash itself; the build time is SOURCE_DATE_EPOCH when set (reproducible
@@ -26,10 +31,37 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const FIRMWARE_DIR = join(here, '..');
 export const DIST_DIR = join(FIRMWARE_DIR, 'dist');
 export const MODDABLE_BUNDLE = join(DIST_DIR, 'pillcap-moddable.js');
+export const FACTORY_MOD_BUNDLE = join(DIST_DIR, 'pillcap-factory-mod.js');
 export const SELFTEST_BUNDLE = join(DIST_DIR, 'pillcap-selftest.js');
 export const FIRMWARE_TARGET = 'es2022';
-/** Property names the bundles may shorten: the trailing-underscore convention for class/module-private members. */
-export const MANGLED_PROPS = /^[A-Za-z][A-Za-z0-9]*_$/;
+/** The trailing-underscore convention for class/module-private members. */
+export const PRIVATE_PROPS = /^[A-Za-z][A-Za-z0-9]*_$/;
+/**
+ * Public members that still never leave a firmware bundle, because both their users and their implementations
+ * are inside it: port methods (the Moddable port, and the self-test's fake ports, are bundled), the firmware
+ * context, the bus, the AT command descriptors and their arguments. None is a wire field, a stored JSON
+ * field, a console reply key or a member of a host object (mangle-convention.test.ts checks all four).
+ */
+export const INTERNAL_PROPS = [
+  // ports (firmware/src/ports/ports.ts)
+  'monotonicMs', 'wallMs', 'setWallMs', 'setRetained', 'getRetained', 'hardwareResetReason', 'startWatchdog', 'feedWatchdog',
+  'powerOff', 'setDataTerminalReady', 'pulsePowerKey', 'setSupply', 'modemPower', 'onLine', 'writeLine', 'onEdge',
+  'eraseBlock', 'writeAlign', 'timers', 'setTimeout', 'setInterval', 'ports', 'build',
+  // firmware context, bus, watchdog, time keeper, indicator, console
+  'diagnostics', 'watchdog', 'record', 'reboot', 'takeCounters', 'enterShipping', 'publish', 'subscribe', 'consumeThrough',
+  'nearMisses', 'onStarved', 'onSet', 'setGlow', 'anchorsFor', 'addCommand',
+  // modem: AT command descriptors and engine, MQTT command arguments, supervisor
+  'timeoutMs', 'prefixes', 'bareLines', 'lengthInUrc', 'onUrc', 'abortAll', 'client', 'evaluate', 'supervisor',
+  'consecutiveTimeouts', 'retransmissions', 'registrationTimeoutMs', 'registrationPollMs', 'readyTimeoutMs', 'psmEntryTimeoutMs',
+  'silentTimeouts', 'timeResyncS', 'onStateChange',
+  // uplink: session and policy options, session results
+  'backoffHint', 'morePending', 'configWaitMs', 'ackTimeoutMs', 'emptyAckWaitMs', 'maxBatchEvents', 'maxBatchBytes',
+  'maxReconnects', 'maxBatches', 'heartbeatSent', 'helloSent', 'heartbeatDelivered', 'failures',
+  // app options, time keeper, flash plan
+  'factoryCommands', 'connectivity', 'lastWallSyncMonoMs', 'lastCorrectionS', 'logFirstBlock', 'scratchBlock', 'firstBlock',
+];
+/** Property names the bundles shorten (esbuild `mangleProps`). */
+export const MANGLED_PROPS = new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*_|${INTERNAL_PROPS.join('|')})$`);
 const HASH_PLACEHOLDER = '0'.repeat(32);
 
 export interface BundleInfo {
@@ -40,6 +72,7 @@ export interface BundleInfo {
 
 export interface FirmwareBuild {
   moddable: BundleInfo & { imageHash: string; version: string; buildUnixS: number };
+  factoryMod: BundleInfo;
   selftest: BundleInfo;
 }
 
@@ -70,11 +103,17 @@ export async function bundleText(options: BuildOptions): Promise<string> {
   return result.outputFiles![0].text;
 }
 
-/** Bundles `entry` both plain and minified; returns the plain text and the minified size. */
-async function bundle(entry: string, define: Record<string, string>): Promise<{ text: string; minifiedBytes: number }> {
-  const text = await bundleText(baseOptions(entry, define));
-  const minified = await bundleText({ ...baseOptions(entry, define), minify: true });
-  return { text, minifiedBytes: Buffer.byteLength(minified) };
+type MangleCache = Record<string, string | false>;
+
+/**
+ * Bundles `entry` both plain and minified; returns the plain text, the minified size and the short names the
+ * plain build gave the mangled properties (`mangleCache` in: names to reuse, for a bundle that shares objects
+ * with another one).
+ */
+async function bundle(entry: string, define: Record<string, string>, mangleCache: MangleCache = {}): Promise<{ text: string; minifiedBytes: number; mangleCache: MangleCache }> {
+  const plain = await build({ ...baseOptions(entry, define), mangleCache });
+  const minified = await bundleText({ ...baseOptions(entry, define), mangleCache, minify: true });
+  return { text: plain.outputFiles![0].text, minifiedBytes: Buffer.byteLength(minified), mangleCache: plain.mangleCache ?? {} };
 }
 
 /**
@@ -107,12 +146,17 @@ export async function buildFirmware(): Promise<FirmwareBuild> {
   const header = `/* pillcap firmware ${version} image ${imageHash} (Moddable XS, ES2020) */\n`;
   await writeFile(MODDABLE_BUNDLE, header + device.text);
 
+  const factoryMod = await bundle(join(FIRMWARE_DIR, 'ports', 'moddable', 'factory-mod-entry.ts'), deviceDefines(imageHash), device.mangleCache);
+  const modHeader = `/* pillcap factory mod ${version} for image ${imageHash} (Moddable XS mod, install with mcrun on the line) */\n`;
+  await writeFile(FACTORY_MOD_BUNDLE, modHeader + factoryMod.text);
+
   const selftest = await bundle(join(FIRMWARE_DIR, 'src', 'testing', 'selftest-main.ts'), defines(imageHash));
   const selftestHeader = `/* pillcap firmware self-test ${version}: runs in QuickJS, Moddable XS, Node; prints "N passed, N failed" */\n`;
   await writeFile(SELFTEST_BUNDLE, selftestHeader + selftest.text);
 
   return {
     moddable: { path: MODDABLE_BUNDLE, bytes: Buffer.byteLength(header + device.text), minifiedBytes: device.minifiedBytes, imageHash, version, buildUnixS },
+    factoryMod: { path: FACTORY_MOD_BUNDLE, bytes: Buffer.byteLength(modHeader + factoryMod.text), minifiedBytes: factoryMod.minifiedBytes },
     selftest: { path: SELFTEST_BUNDLE, bytes: Buffer.byteLength(selftestHeader + selftest.text), minifiedBytes: selftest.minifiedBytes },
   };
 }
@@ -122,6 +166,7 @@ export function describeBuild(b: FirmwareBuild): string {
   const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
   return [
     `${rel(b.moddable.path)}  ${kib(b.moddable.bytes)} (minified ${kib(b.moddable.minifiedBytes)})  version ${b.moddable.version} image ${b.moddable.imageHash}`,
+    `${rel(b.factoryMod.path)}  ${kib(b.factoryMod.bytes)} (minified ${kib(b.factoryMod.minifiedBytes)})  factory mod for image ${b.moddable.imageHash}`,
     `${rel(b.selftest.path)}  ${kib(b.selftest.bytes)} (minified ${kib(b.selftest.minifiedBytes)})`,
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * Runs a flashed device bundle (firmware/dist/pillcap-moddable.js) on a simulated board: a fresh V8 context
- * per boot (RAM does not survive a reset), the bundle evaluated in it, then `pillcapMain(host)` called with
- * the Moddable host built on that boot's ports, exactly as firmware/ports/moddable/main.js does on a cap.
+ * per boot (RAM does not survive a reset), the bundle evaluated in it, then the factory mod when one is
+ * installed (firmware/dist/pillcap-factory-mod.js, the modem console of the line), then `pillcapMain(host)`
+ * called with the Moddable host built on that boot's ports, exactly as firmware/ports/moddable/main.js does.
  * ECMAScript only inside the context: no Node globals are exposed to the firmware.
  */
 import vm from 'node:vm';
@@ -12,10 +13,16 @@ export interface LoadedImage {
   /** Bundle text as it sits in the simulated program flash. */
   text: string;
   script: vm.Script;
+  /** The factory mod installed beside the image (mcrun on a cap), if any. */
+  factoryMod?: vm.Script;
 }
 
-export function loadImage(text: string, filename = 'pillcap-moddable.js'): LoadedImage {
-  return { text, script: new vm.Script(text, { filename }) };
+export function loadImage(text: string, filename = 'pillcap-moddable.js', factoryMod?: { text: string; filename: string }): LoadedImage {
+  return {
+    text,
+    script: new vm.Script(text, { filename }),
+    factoryMod: factoryMod ? new vm.Script(factoryMod.text, { filename: factoryMod.filename }) : undefined,
+  };
 }
 
 /** Boots `image` on `ports`. Throws what the firmware throws during boot (the caller treats it as a crash). */
@@ -24,6 +31,7 @@ export function bootImage(image: LoadedImage, ports: Ports, faults: HostFaults =
   const context = vm.createContext({ ...globals });
   vm.runInContext('Date.now = function () { return __wallMs(); };', context);
   image.script.runInContext(context);
+  image.factoryMod?.runInContext(context);
   const main = (context as { pillcapMain?: (host: unknown) => void }).pillcapMain;
   if (typeof main !== 'function') throw new Error('the flashed image did not install pillcapMain: not a pillcap device bundle');
   main(host);

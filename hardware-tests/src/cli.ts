@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DevelopmentIssuer, DirectoryIssuer } from './credential-issuer.ts';
+import { factoryModPathFor } from './image-hash.ts';
 import { runBatch } from './batch.ts';
 import { SIM_FAULTS, type SimFault } from './sim-unit.ts';
 import { loadTestPlan } from './test-plan.ts';
@@ -68,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const firmware = values.firmware ? resolve(values.firmware) : fileURLToPath(new URL('../../firmware/dist/pillcap-moddable.js', import.meta.url));
-  if (!existsSync(firmware) || (!values.firmware && bundleIsStale(firmware))) {
+  if (!existsSync(firmware) || (!values.firmware && (bundleIsStale(firmware) || !existsSync(factoryModPathFor(firmware))))) {
     if (values.firmware) {
       process.stderr.write(`firmware bundle not found: ${firmware}\n`);
       return 2;

@@ -6,11 +6,15 @@
  * and hashing again recomputes it from the code, so a corrupted or edited bundle is caught before flashing.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export const IMAGE_HASH_HEX_DIGITS = 32;
 const PLACEHOLDER = '0'.repeat(IMAGE_HASH_HEX_DIGITS);
 const HEADER = /^\/\* pillcap firmware (\S+) image ([0-9a-f]{32}) /;
+const FACTORY_MOD_HEADER = /^\/\* pillcap factory mod (\S+) for image ([0-9a-f]{32}) /;
+/** File name of the factory mod the build writes beside the device bundle (firmware/build/build-firmware.ts). */
+export const FACTORY_MOD_FILE = 'pillcap-factory-mod.js';
 
 export class BundleError extends Error {
   constructor(readonly bundlePath: string, detail: string) {
@@ -43,4 +47,29 @@ export function bundleIdentity(text: string, bundlePath = 'bundle'): BundleIdent
 
 export function expectedImageHash(bundlePath: string): string {
   return bundleIdentity(readFileSync(bundlePath, 'utf8'), bundlePath).imageHash;
+}
+
+/** Where the station looks for the factory mod of a device bundle: the file the build wrote beside it. */
+export function factoryModPathFor(bundlePath: string): string {
+  return join(dirname(bundlePath), FACTORY_MOD_FILE);
+}
+
+/**
+ * Reads the factory mod (the modem console, installed next to the image on the line) beside `bundlePath`;
+ * throws unless it is there and was built for `imageHash`: the image would refuse another one, and the
+ * station's modem steps would then fail for a reason that is not the unit's.
+ */
+export function readFactoryMod(bundlePath: string, imageHash: string): { path: string; text: string } {
+  const path = factoryModPathFor(bundlePath);
+  if (!existsSync(path)) throw new BundleError(path, 'factory mod missing: the firmware build writes it beside the device bundle');
+  const text = readFileSync(path, 'utf8');
+  checkFactoryMod(text, imageHash, path);
+  return { path, text };
+}
+
+function checkFactoryMod(text: string, imageHash: string, modPath: string): void {
+  const newline = text.indexOf('\n');
+  const header = FACTORY_MOD_HEADER.exec(newline < 0 ? text : text.slice(0, newline));
+  if (!header) throw new BundleError(modPath, 'not a pillcap factory mod (no "pillcap factory mod <version> for image <hash>" header)');
+  if (header[2] !== imageHash) throw new BundleError(modPath, `factory mod built for image ${header[2]}, the bundle is image ${imageHash}: build both together`);
 }

@@ -1,21 +1,23 @@
 /**
  * A real unit on a serial port. Flashing runs the runtime's own tool (see docs/manufacturing.md):
- *   moddable: mcrun -d -m -p <platform> firmware/ports/moddable/manifest.json   (installs the JS mod)
- *   espruino: espruino -p <port> -b 115200 -w <bundle>                          (npm package `espruino`)
- * The command is a template from PILLCAP_FLASH_COMMAND with {port} and {bundle} placeholders, so a line can
- * use its own tool without a code change. Without a fixture the operator acts and confirms.
+ *   moddable: mcconfig -m -p <platform> firmware/ports/moddable/manifest.json            (the image)
+ *             && mcrun -m -p <platform> firmware/ports/moddable/manifest-factory.json  (the factory mod)
+ *   espruino: espruino -p <port> -b 115200 -w <bundle>                                 (npm package `espruino`)
+ * The command is a template from PILLCAP_FLASH_COMMAND with {port}, {bundle}, {mod} (the factory mod beside
+ * the bundle) and {platform} placeholders, so a line can use its own tool without a code change. Without a
+ * fixture the operator acts and confirms.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ConsoleLink } from './console-link.ts';
-import { expectedImageHash } from './image-hash.ts';
+import { expectedImageHash, factoryModPathFor } from './image-hash.ts';
 import { OperatorFixture, type Fixture } from './fixture.ts';
 import { StreamLineTransport } from './stream-line-transport.ts';
 import type { FlashResult, UnitUnderTest } from './unit-under-test.ts';
 
 export const DEFAULT_FLASH_COMMANDS = {
-  moddable: 'mcrun -d -m -p {platform} firmware/ports/moddable/manifest.json',
+  moddable: 'mcconfig -m -p {platform} firmware/ports/moddable/manifest.json && mcrun -m -p {platform} firmware/ports/moddable/manifest-factory.json',
   espruino: 'espruino -p {port} -b 115200 -w {bundle}',
 } as const;
 
@@ -35,6 +37,7 @@ export class SerialUnit implements UnitUnderTest {
     const command = template
       .replaceAll('{port}', this.label)
       .replaceAll('{bundle}', bundlePath)
+      .replaceAll('{mod}', factoryModPathFor(bundlePath))
       .replaceAll('{platform}', this.options.platform ?? process.env.PILLCAP_PLATFORM ?? 'nrf52/moddable_four');
     await new Promise<void>((resolve, reject) => {
       const child = spawn(command, { shell: true, stdio: 'inherit' });

@@ -31,7 +31,7 @@ import { SimBoard, createBootPorts, PowerLostError, type BootPorts } from '../..
 import { DEFAULT_FLASH, PowerCutError } from '../../simulator/src/sim-flash.ts';
 import { Bg95Emulator, type Bg95EmulatorOptions } from '../../simulator/src/modem/bg95-emulator.ts';
 import { ConsoleLink } from './console-link.ts';
-import { bundleIdentity } from './image-hash.ts';
+import { bundleIdentity, readFactoryMod } from './image-hash.ts';
 import { bootImage, loadImage, type LoadedImage } from './bundle-runtime.ts';
 import { SimFixture } from './sim-fixture.ts';
 import { StreamLineTransport } from './stream-line-transport.ts';
@@ -139,14 +139,16 @@ export class SimUnit implements UnitUnderTest {
   }
 
   /**
-   * "Flashing": the bundle is checked and written into the simulated program flash, then the unit is power
-   * cycled and boots it. With `wrong-firmware` the write does not take and the unit boots a stale image.
+   * "Flashing": the bundle and the factory mod beside it are checked and written into the simulated program
+   * flash, then the unit is power cycled and boots them. With `wrong-firmware` the write does not take and the
+   * unit boots a stale image (which then also refuses the mod).
    */
   async flash(bundlePath: string): Promise<FlashResult> {
     const text = readFileSync(bundlePath, 'utf8');
     const identity = bundleIdentity(text, bundlePath);
+    const mod = readFactoryMod(bundlePath, identity.imageHash);
     const flashed = this.options.fault === 'wrong-firmware' ? staleImageOf(text, identity.imageHash) : text;
-    this.image = loadImage(flashed, bundlePath);
+    this.image = loadImage(flashed, bundlePath, { text: mod.text, filename: mod.path });
     this.powerCycle();
     this.startPump();
     this.link ??= new ConsoleLink(new StreamLineTransport(this.stationEnd));

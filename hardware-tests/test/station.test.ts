@@ -18,7 +18,7 @@ import { runBatch, type BatchResult } from '../src/batch.ts';
 import { run as runCli } from '../src/cli.ts';
 import { testUnit } from '../src/station.ts';
 import { CREDENTIAL_FILES, DevelopmentIssuer } from '../src/credential-issuer.ts';
-import { bundleIdentity } from '../src/image-hash.ts';
+import { bundleIdentity, factoryModPathFor } from '../src/image-hash.ts';
 import { registerUnit, RegistrationError, type RegistrationTarget } from '../src/registration-client.ts';
 import { FAULT_STEP, SIM_FAULTS, SimUnit, type SimFault } from '../src/sim-unit.ts';
 import { loadTestPlan, type TestPlan } from '../src/test-plan.ts';
@@ -77,6 +77,7 @@ beforeAll(async () => {
   for (let attempt = 0; ; attempt++) {
     const built = await buildFirmware();
     copyFileSync(built.moddable.path, bundlePath);
+    copyFileSync(built.factoryMod.path, factoryModPathFor(bundlePath));
     try {
       bundleIdentity(readFileSync(bundlePath, 'utf8'));
       break;

@@ -3,16 +3,23 @@
  * the import-free firmware bundle, which installed globalThis.pillcapMain when it was loaded.
  *
  * Build and flash (Moddable SDK installed, MODDABLE set):
- *   npx pillcap build-firmware                     # writes firmware/dist/pillcap-moddable.js
+ *   npx pillcap build-firmware                     # writes firmware/dist/pillcap-moddable.js (+ factory mod)
  *   cd firmware/ports/moddable && mcconfig -d -m -p nrf52/<board> ./manifest.json
  * (-d debug build with xsbug, drop it for release; -m runs make and flashes; -p selects the platform.)
+ * On the manufacturing line only, the factory mod (the modem console the station uses) goes in next to it:
+ *   mcrun -d -m -p nrf52/<board> ./manifest-factory.json
+ * It is loaded here before pillcapMain runs; the image installs its commands only in an unprovisioned boot.
  */
 import Timer from "timer";
 import Time from "time";
 import Flash from "flash";
 import { Sleep, ResetReason } from "sleep";
+import Modules from "modules";
 import "pillcap-moddable";
 
+const FACTORY_MOD = "pillcap-factory-mod";
+
 export default function () {
+	if (Modules.has(FACTORY_MOD)) Modules.importNow(FACTORY_MOD);
 	globalThis.pillcapMain({ Timer, Time, Flash, Sleep, ResetReason });
 }

@@ -5,28 +5,28 @@
  */
 import { HardwareResetReason } from '../ports/ports.ts';
 
-export const ResetReason = {
-  Unknown: 0x0000,
-  UserShutdown: 0x0001, // shipping mode entered from the factory console
-  UserReset: 0x0002, // reboot asked for by the cloud (Command Reboot) or the console
-  FirmwareUpdate: 0x0003,
-  LowPower: 0x0004, // shut down on a critically low battery
-  DebuggerHalted: 0x0005,
-  ButtonReset: 0x0006,
-  PowerOnReset: 0x0007,
-  SoftwareReset: 0x0008, // intentional reset by the firmware (e.g. connectivity gave up)
-  DeepSleep: 0x0009, // woke from System OFF (lid opened in shipping mode)
-  PinReset: 0x000a,
-  SelfTest: 0x000b,
-  UnknownError: 0x8000,
-  Assert: 0x8001,
-  BrownOutReset: 0x8003,
-  HardwareWatchdog: 0x8005,
-  SoftwareWatchdog: 0x8006,
-  OutOfMemory: 0x800a,
-  Lockup: 0x9401,
-} as const;
-export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];
+// A const enum: the build inlines the codes instead of shipping a table of their names.
+export const enum ResetReason {
+  Unknown = 0x0000,
+  UserShutdown = 0x0001, // shipping mode entered from the factory console
+  UserReset = 0x0002, // reboot asked for by the cloud (Command Reboot) or the console
+  FirmwareUpdate = 0x0003,
+  LowPower = 0x0004, // shut down on a critically low battery
+  DebuggerHalted = 0x0005,
+  ButtonReset = 0x0006,
+  PowerOnReset = 0x0007,
+  SoftwareReset = 0x0008, // intentional reset by the firmware (e.g. connectivity gave up)
+  DeepSleep = 0x0009, // woke from System OFF (lid opened in shipping mode)
+  PinReset = 0x000a,
+  SelfTest = 0x000b,
+  UnknownError = 0x8000,
+  Assert = 0x8001,
+  BrownOutReset = 0x8003,
+  HardwareWatchdog = 0x8005,
+  SoftwareWatchdog = 0x8006,
+  OutOfMemory = 0x800a,
+  Lockup = 0x9401,
+}
 
 export function isUnexpected(reason: number): boolean {
   return (reason & 0x8000) !== 0;

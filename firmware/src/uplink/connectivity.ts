@@ -18,6 +18,7 @@ import { hashString } from '../random.ts';
 import { AtEngine } from '../modem/at-engine.ts';
 import { ConnectionSupervisor, type ModemIdentity, type ModemSnapshot, type SupervisorCounters, type SupervisorOptions } from '../modem/connection-supervisor.ts';
 import type { PsmTimers } from '../modem/commands/psm-timers.ts';
+import type { Timers } from '../ports/ports.ts';
 import { HeartbeatBuilder, newUplinkCounters, type HeartbeatSources, type UplinkCounters } from './heartbeat.ts';
 import { UploadPolicy, type UploadPolicyOptions, type UploadReason } from './upload-policy.ts';
 import { UploadSession, type SessionEnv, type SessionOptions, type SessionResult } from './upload-session.ts';
@@ -206,7 +207,7 @@ class ContextHeartbeatSources implements HeartbeatSources {
 }
 
 class ContextSessionEnv implements SessionEnv {
-  readonly timers: SessionEnv['timers'];
+  readonly timers: Timers;
   readonly log: SessionEnv['log'];
   constructor(
     private readonly ctx_: FirmwareContext,
