@@ -10,7 +10,7 @@ import { policyFromSettings, type BillingPolicy } from './billing-policy.ts';
 import type { InteractiveCommunication, MonthlyDocumentation } from './documentation-checklist.ts';
 import { toLocalDate, type LocalDate } from './local-date.ts';
 import type { MonitoredDay } from './monitored-days.ts';
-import type { Assignment, DayFacts, ExportedPeriod, ManagementTimeEntry, PatientEpisode, PeriodResult } from './patient-billing.ts';
+import type { Assignment, DayFacts, ExportedPeriod, ManagementTimeEntry, PatientEpisode, PeriodRecord, PeriodResult } from './patient-billing.ts';
 import type { BodySystem } from './supply-code.ts';
 
 export interface PatientContext {
@@ -182,32 +182,31 @@ export async function upsertDaysMany(
   for (let i = 0; i < rows.length; i += 20_000) {
     const chunk = rows.slice(i, i + 20_000);
     await q.query(
-      `INSERT INTO monitored_days (patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids,
+      `INSERT INTO monitored_days (patient_id, local_date, device_active, qualifying, qualifying_event_ids,
                                    qualifying_sources, sources, serials, event_count, heartbeat_count, kind_counts, updated_at)
-       SELECT r.patient_id, r.local_date, r.device_active, r.qualifying, r.event_ids::bigint[], r.qualifying_event_ids::bigint[],
+       SELECT r.patient_id, r.local_date, r.device_active, r.qualifying, r.qualifying_event_ids::bigint[],
               r.qualifying_sources::text[], r.sources::text[], r.serials::text[], r.event_count, r.heartbeat_count, r.kind_counts::jsonb, now()
-         FROM unnest($1::uuid[], $2::date[], $3::boolean[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::integer[], $11::integer[], $12::text[])
-           AS r(patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids, qualifying_sources, sources, serials,
+         FROM unnest($1::uuid[], $2::date[], $3::boolean[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[],
+                     $9::integer[], $10::integer[], $11::text[])
+           AS r(patient_id, local_date, device_active, qualifying, qualifying_event_ids, qualifying_sources, sources, serials,
                 event_count, heartbeat_count, kind_counts)
        ON CONFLICT (patient_id, local_date) DO UPDATE SET
-         device_active = EXCLUDED.device_active, qualifying = EXCLUDED.qualifying, event_ids = EXCLUDED.event_ids,
+         device_active = EXCLUDED.device_active, qualifying = EXCLUDED.qualifying,
          qualifying_event_ids = EXCLUDED.qualifying_event_ids, qualifying_sources = EXCLUDED.qualifying_sources,
          sources = EXCLUDED.sources, serials = EXCLUDED.serials, event_count = EXCLUDED.event_count,
          heartbeat_count = EXCLUDED.heartbeat_count, kind_counts = EXCLUDED.kind_counts, updated_at = now()
        -- an unchanged day is not rewritten
-       WHERE (monitored_days.device_active, monitored_days.qualifying, monitored_days.event_ids, monitored_days.qualifying_event_ids,
+       WHERE (monitored_days.device_active, monitored_days.qualifying, monitored_days.qualifying_event_ids,
               monitored_days.qualifying_sources, monitored_days.sources, monitored_days.serials, monitored_days.event_count,
               monitored_days.heartbeat_count, monitored_days.kind_counts)
              IS DISTINCT FROM
-             (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.event_ids, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
+             (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
               EXCLUDED.sources, EXCLUDED.serials, EXCLUDED.event_count, EXCLUDED.heartbeat_count, EXCLUDED.kind_counts)`,
       [
         chunk.map((r) => r.patientId),
         chunk.map((r) => r.d.localDate),
         chunk.map((r) => r.d.deviceActive),
         chunk.map((r) => r.d.qualifying),
-        chunk.map((r) => arrayLiteral(r.d.eventIds)),
         chunk.map((r) => arrayLiteral(r.d.qualifyingEventIds)),
         chunk.map((r) => arrayLiteral(r.d.qualifyingEventSources)),
         chunk.map((r) => arrayLiteral(r.d.sources)),
@@ -231,22 +230,45 @@ export async function deleteDays(q: Queryable, patientDates: readonly { patientI
   );
 }
 
-export async function loadDays(q: Queryable, patientIds: readonly string[]): Promise<Map<string, DayFacts[]>> {
+/**
+ * Day facts per patient. `withEvents: false` leaves out each qualifying event's id and source: the stored
+ * period record (savePeriods) needs only dates, sources and serials, and the event arrays are most of the bytes.
+ *
+ * Shipped as one line of text per patient, days separated by `;`, fields by a space:
+ * `<date> <flags> <sources> <serials>[ <qualifying event ids> <their sources>]`, lists joined by `,`, an empty
+ * list as `-`; flags: `q` or `-` (qualifying), then `a` or `-` (device-active). No field can hold a separator: dates
+ * and ids are digits, sources and serials are CHECKed (`^[A-Z0-9-]{4,32}$`, EVENT_SOURCES). On a 10,000-patient
+ * recompute this is about twice as fast as a JSON document per patient, on the server and in Node.
+ */
+export async function loadDays(q: Queryable, patientIds: readonly string[], options: { withEvents?: boolean } = {}): Promise<Map<string, DayFacts[]>> {
   const out = new Map<string, DayFacts[]>(patientIds.map((id) => [id, []]));
   if (patientIds.length === 0) return out;
-  // One JSON document per patient: far cheaper to ship and parse than one row per day with four arrays.
+  const withEvents = options.withEvents ?? true;
+  const list = (column: string) => `COALESCE(NULLIF(array_to_string(${column}, ','), ''), '-')`;
   const { rows } = await q.query<{ patient_id: string; days: string }>(
-    `SELECT patient_id,
-            json_agg(json_build_array(local_date, device_active, qualifying, qualifying_event_ids, qualifying_sources, sources, serials)
-                     ORDER BY local_date)::text AS days
-       FROM monitored_days WHERE patient_id = ANY($1::uuid[]) GROUP BY patient_id`,
+    `SELECT m.patient_id,
+            string_agg(m.local_date::text || ' ' || CASE WHEN m.qualifying THEN 'q' ELSE '-' END || CASE WHEN m.device_active THEN 'a' ELSE '-' END
+                       || ' ' || ${list('m.sources')} || ' ' || ${list('m.serials')}
+                       ${withEvents ? `|| ' ' || ${list('m.qualifying_event_ids')} || ' ' || ${list('m.qualifying_sources')}` : ''}, ';') AS days
+       FROM (SELECT * FROM monitored_days WHERE patient_id = ANY($1::uuid[]) ORDER BY patient_id, local_date) m
+      GROUP BY m.patient_id`,
     [patientIds],
   );
+  const split = (field: string): string[] => (field === '-' ? [] : field.split(','));
   for (const r of rows) {
-    const list = out.get(r.patient_id);
-    if (!list) continue;
-    for (const d of JSON.parse(r.days) as [string, boolean, boolean, number[], string[], string[], string[]][]) {
-      list.push({ localDate: d[0], deviceActive: d[1], qualifying: d[2], qualifyingEventIds: d[3], qualifyingEventSources: d[4], sources: d[5], serials: d[6] });
+    const days = out.get(r.patient_id);
+    if (!days) continue;
+    for (const day of r.days.split(';')) {
+      const f = day.split(' ');
+      days.push({
+        localDate: f[0]!,
+        qualifying: f[1]![0] === 'q',
+        deviceActive: f[1]![1] === 'a',
+        sources: split(f[2]!),
+        serials: split(f[3]!),
+        qualifyingEventIds: f.length > 4 ? split(f[4]!).map(Number) : [],
+        qualifyingEventSources: f.length > 4 ? split(f[5]!) : [],
+      });
     }
   }
   return out;
@@ -335,21 +357,20 @@ export async function loadExportedPeriods(q: Queryable, contexts: ReadonlyMap<st
 }
 
 /**
- * Stores the engine's periods; export snapshots are never touched here. Rows whose computed content is
- * unchanged (same digest) are not sent.
- *
- * Cost: the evidence (several kB per period) dominates. It is serialised once; that text feeds the digest and
- * is spliced verbatim into one JSON document per chunk, which PostgreSQL parses once (`jsonb_to_recordset`),
- * instead of being escaped into an array literal and parsed twice.
+ * Stores the engine's periods: the record a claim rests on (status, counts, codes, qualifying dates, serials,
+ * amendment). The full evidence is derived on read from monitored_days (migration 006); export snapshots are
+ * never touched here. Rows whose content is unchanged (same digest) are not sent.
  */
-export async function savePeriods(q: Queryable, groups: readonly { patientId: string; periods: readonly PeriodResult[] }[]): Promise<{ written: number }> {
+export async function savePeriods(q: Queryable, groups: readonly { patientId: string; periods: readonly PeriodRecord[] }[]): Promise<{ written: number }> {
   let rows = groups.flatMap((g) =>
     g.periods.map((p) => {
-      const evidence = JSON.stringify(p.evidence);
       const amendment = p.amendment ? JSON.stringify(p.amendment) : 'null';
-      const head = JSON.stringify([p.episode, p.index, p.startDate, p.endDate, p.status, p.monitoredDays, p.deviceActiveDays, p.supplyCode, p.setupCode]);
-      const hash = createHash('sha1').update(head).update(evidence).update(amendment).digest('base64');
-      return { patientId: g.patientId, p, evidence, amendment, hash };
+      const content = JSON.stringify([
+        p.episode, p.index, p.startDate, p.endDate, p.status, p.monitoredDays, p.deviceActiveDays, p.supplyCode, p.setupCode,
+        p.snapshot.qualifyingDates, p.snapshot.serials,
+      ]);
+      const hash = createHash('sha1').update(content).update(amendment).digest('base64');
+      return { patientId: g.patientId, p, amendment, hash };
     }),
   );
   if (rows.length === 0) return { written: 0 };
@@ -367,25 +388,28 @@ export async function savePeriods(q: Queryable, groups: readonly { patientId: st
           `{"patient_id":${JSON.stringify(r.patientId)},"episode":${r.p.episode},"period_index":${r.p.index},"start_date":${JSON.stringify(r.p.startDate)},` +
           `"end_date":${JSON.stringify(r.p.endDate)},"status":${JSON.stringify(r.p.status)},"monitored_days":${r.p.monitoredDays},` +
           `"device_active_days":${r.p.deviceActiveDays},"supply_code":${JSON.stringify(r.p.supplyCode)},"setup_code":${JSON.stringify(r.p.setupCode)},` +
-          `"evidence":${r.evidence},"amended_diff":${r.amendment},"content_hash":${JSON.stringify(r.hash)}}`,
+          `"qualifying_dates":${JSON.stringify(r.p.snapshot.qualifyingDates)},"serials":${JSON.stringify(r.p.snapshot.serials)},` +
+          `"amended_diff":${r.amendment},"content_hash":${JSON.stringify(r.hash)}}`,
       )
       .join(',')}]`;
     await q.query(
       `INSERT INTO billing_periods (patient_id, episode, period_index, start_date, end_date, status, monitored_days,
-                                    device_active_days, supply_code, setup_code, evidence, amended_diff, amended_at, content_hash, computed_at)
+                                    device_active_days, supply_code, setup_code, qualifying_dates, serials, amended_diff, amended_at,
+                                    content_hash, computed_at)
        SELECT r.patient_id, r.episode, r.period_index, r.start_date, r.end_date,
               -- CHECK constraints apply to the proposed row before ON CONFLICT: only a row holding a snapshot
               -- may be exported/amended, and that is decided in the UPDATE branch
               CASE WHEN r.status IN ('exported', 'amended') THEN 'closed' ELSE r.status END, r.monitored_days, r.device_active_days,
-              r.supply_code, r.setup_code, r.evidence, NULLIF(r.amended_diff, 'null'::jsonb),
+              r.supply_code, r.setup_code, r.qualifying_dates, r.serials, NULLIF(r.amended_diff, 'null'::jsonb),
               CASE WHEN NULLIF(r.amended_diff, 'null'::jsonb) IS NULL THEN NULL ELSE now() END, r.content_hash, now()
          FROM jsonb_to_recordset($1::jsonb)
            AS r(patient_id uuid, episode integer, period_index integer, start_date date, end_date date, status text, monitored_days integer,
-                device_active_days integer, supply_code text, setup_code text, evidence jsonb, amended_diff jsonb, content_hash text)
+                device_active_days integer, supply_code text, setup_code text, qualifying_dates date[], serials text[], amended_diff jsonb,
+                content_hash text)
        ON CONFLICT (patient_id, episode, period_index) DO UPDATE SET
          start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date, monitored_days = EXCLUDED.monitored_days,
          device_active_days = EXCLUDED.device_active_days, supply_code = EXCLUDED.supply_code, setup_code = EXCLUDED.setup_code,
-         evidence = EXCLUDED.evidence, content_hash = EXCLUDED.content_hash, computed_at = now(),
+         qualifying_dates = EXCLUDED.qualifying_dates, serials = EXCLUDED.serials, content_hash = EXCLUDED.content_hash, computed_at = now(),
          status = CASE WHEN billing_periods.export_snapshot IS NULL THEN EXCLUDED.status
                        WHEN EXCLUDED.amended_diff IS NULL THEN 'exported' ELSE 'amended' END,
          amended_diff = CASE WHEN billing_periods.export_snapshot IS NULL THEN NULL ELSE EXCLUDED.amended_diff END,

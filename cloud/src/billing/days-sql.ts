@@ -27,18 +27,27 @@ const UNKNOWN = `ev.kind <> ALL('{${KNOWN_KINDS.join(',')}}'::smallint[])`;
 const KIND_COUNTS_SQL = `CASE WHEN count(*) FILTER (WHERE ${UNKNOWN}) = 0 THEN ${KNOWN_COUNTS}
        ELSE ${KNOWN_COUNTS} || (SELECT jsonb_object_agg(u.k::text, u.n) FROM (SELECT k, count(*) AS n FROM unnest(array_agg(ev.kind) FILTER (WHERE ${UNKNOWN})) AS k GROUP BY k) u) END`;
 
-/** What the statement returns per patient. */
-export type DaysReturn = 'none' | 'facts' | 'full';
+/**
+ * What the statement returns per patient: nothing; `slim` facts (date, qualifying, sources, serials: what the
+ * stored period record needs); `facts` (slim plus each qualifying event's id and source: full evidence); or
+ * `full` rows (facts plus every event id of the day, kind counts and counts, for the equivalence test).
+ */
+export type DaysReturn = 'none' | 'slim' | 'facts' | 'full';
 
 function daysStatement(returning: DaysReturn): string {
-  const facts = `json_build_array(d.local_date, d.qualifying, d.qualifying_event_ids, d.qualifying_sources, d.sources, d.serials)`;
-  const full = `json_build_array(d.local_date, d.qualifying, d.qualifying_event_ids, d.qualifying_sources, d.sources, d.serials,
-                                 d.event_ids, d.kind_counts, d.event_count, d.heartbeat_count)`;
+  const perDay: Record<Exclude<DaysReturn, 'none'>, string> = {
+    slim: `json_build_array(d.local_date, d.qualifying, d.sources, d.serials)`,
+    facts: `json_build_array(d.local_date, d.qualifying, d.sources, d.serials, d.qualifying_event_ids, d.qualifying_sources)`,
+    full: `json_build_array(d.local_date, d.qualifying, d.sources, d.serials, d.qualifying_event_ids, d.qualifying_sources,
+                            d.event_ids, d.kind_counts, d.event_count, d.heartbeat_count)`,
+  };
   const output =
     returning === 'none'
       ? `NULL::text AS days_json`
-      : `(SELECT json_agg(x.days)::text FROM (SELECT json_build_array(d.patient_id, json_agg(${returning === 'full' ? full : facts} ORDER BY d.local_date)) AS days
+      : `(SELECT json_agg(x.days)::text FROM (SELECT json_build_array(d.patient_id, json_agg(${perDay[returning]} ORDER BY d.local_date)) AS days
                                              FROM days d GROUP BY d.patient_id) x) AS days_json`;
+  // every event id of the day is only returned (the equivalence test), never stored (migration 006)
+  const eventIds = returning === 'full' ? `COALESCE(array_agg(ev.id) FILTER (WHERE ev.id IS NOT NULL), '{}')` : `NULL::bigint[]`;
   return `
 WITH input AS MATERIALIZED (
   SELECT p.id AS patient_id, p.time_zone, r.kinds::smallint[] AS kinds, r.sources::text[] AS sources, r.qualities::text[] AS qualities,
@@ -73,7 +82,7 @@ ev AS (
 -- group and per aggregate (the billing property test checks the result on PostgreSQL and PGlite)
 dd AS (
   SELECT ev.patient_id, ev.local_date,
-         COALESCE(array_agg(ev.id) FILTER (WHERE ev.id IS NOT NULL), '{}') AS event_ids,
+         ${eventIds} AS event_ids,
          COALESCE(array_agg(ev.id) FILTER (WHERE ev.q), '{}') AS q_ids,
          COALESCE(array_agg(ev.source) FILTER (WHERE ev.q), '{}') AS q_sources,
          ${DISTINCT_SOURCES_SQL} AS q_distinct_sources,
@@ -98,21 +107,21 @@ stored AS (
   SELECT count(*) AS n FROM monitored_days m WHERE m.patient_id = ANY($1::uuid[])
 ),
 written AS (
-  INSERT INTO monitored_days AS m (patient_id, local_date, device_active, qualifying, event_ids, qualifying_event_ids, qualifying_sources,
+  INSERT INTO monitored_days AS m (patient_id, local_date, device_active, qualifying, qualifying_event_ids, qualifying_sources,
                                    sources, serials, event_count, heartbeat_count, kind_counts, updated_at)
-  SELECT d.patient_id, d.local_date, true, d.qualifying, d.event_ids, d.qualifying_event_ids, d.qualifying_sources,
+  SELECT d.patient_id, d.local_date, true, d.qualifying, d.qualifying_event_ids, d.qualifying_sources,
          d.sources, d.serials, d.event_count, d.heartbeat_count, d.kind_counts, now()
     FROM days d
   ON CONFLICT (patient_id, local_date) DO UPDATE SET
-    device_active = EXCLUDED.device_active, qualifying = EXCLUDED.qualifying, event_ids = EXCLUDED.event_ids,
-    qualifying_event_ids = EXCLUDED.qualifying_event_ids, qualifying_sources = EXCLUDED.qualifying_sources, sources = EXCLUDED.sources,
+    device_active = EXCLUDED.device_active, qualifying = EXCLUDED.qualifying, qualifying_event_ids = EXCLUDED.qualifying_event_ids,
+    qualifying_sources = EXCLUDED.qualifying_sources, sources = EXCLUDED.sources,
     serials = EXCLUDED.serials, event_count = EXCLUDED.event_count, heartbeat_count = EXCLUDED.heartbeat_count,
     kind_counts = EXCLUDED.kind_counts, updated_at = now()
   -- an unchanged day is not rewritten
-  WHERE (m.device_active, m.qualifying, m.event_ids, m.qualifying_event_ids, m.qualifying_sources, m.sources, m.serials,
+  WHERE (m.device_active, m.qualifying, m.qualifying_event_ids, m.qualifying_sources, m.sources, m.serials,
          m.event_count, m.heartbeat_count, m.kind_counts)
         IS DISTINCT FROM
-        (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.event_ids, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
+        (EXCLUDED.device_active, EXCLUDED.qualifying, EXCLUDED.qualifying_event_ids, EXCLUDED.qualifying_sources,
          EXCLUDED.sources, EXCLUDED.serials, EXCLUDED.event_count, EXCLUDED.heartbeat_count, EXCLUDED.kind_counts)
   RETURNING (xmax = 0) AS inserted
 ),
@@ -189,23 +198,25 @@ export async function rebuildDaysInSql(
   const row = rows[0]!;
   const text = row.days_json;
   if (text) {
-    type Facts = [string, boolean, number[], string[], string[], string[]];
+    type Slim = [string, boolean, string[], string[]];
+    type Facts = [...Slim, number[], string[]];
     type Full = [...Facts, number[], Record<string, number>, number, number];
-    for (const [patientId, list] of JSON.parse(text) as [string, (Facts | Full)[]][]) {
+    for (const [patientId, list] of JSON.parse(text) as [string, (Slim | Facts | Full)[]][]) {
       const out = byPatient.get(patientId)!;
       for (const d of list) {
+        const full = d.length > 6 ? (d as Full) : undefined;
         out.push({
           localDate: d[0],
           deviceActive: true,
           qualifying: d[1],
-          qualifyingEventIds: d[2],
-          qualifyingEventSources: d[3],
-          sources: d[4],
-          serials: d[5],
-          eventIds: d.length > 6 ? (d as Full)[6] : [],
-          kindCounts: d.length > 6 ? (d as Full)[7] : {},
-          eventCount: d.length > 6 ? (d as Full)[8] : 0,
-          heartbeatCount: d.length > 6 ? (d as Full)[9] : 0,
+          sources: d[2],
+          serials: d[3],
+          qualifyingEventIds: d.length > 4 ? (d as Facts)[4] : [],
+          qualifyingEventSources: d.length > 4 ? (d as Facts)[5] : [],
+          eventIds: full ? full[6] : [],
+          kindCounts: full ? full[7] : {},
+          eventCount: full ? full[8] : 0,
+          heartbeatCount: full ? full[9] : 0,
         });
       }
     }

@@ -2,7 +2,7 @@
  * Public surface of the billing engine for the ingestor (C1), the API and CLI (C3). See docs/billing.md.
  */
 export { refreshDaysForEvents, refreshDaysForHeartbeats, refreshDaysForDeviceHeartbeats, rebuildDaysForPatients, type IngestedEvent } from './refresh-days.ts';
-export { recomputePatient, recomputePatients, recomputePatientsInBatches, recomputePeriodsInTx, recomputeOrganisation, billingForPatient, type RecomputePhases } from './recompute-patient.ts';
+export { recomputePatient, recomputePatients, recomputePatientsInBatches, recomputePeriodsInBatches, recomputePeriodsInTx, recomputeOrganisation, billingForPatient, type RecomputePhases } from './recompute-patient.ts';
 export { rebuildDaysInSql, type DaysSqlResult } from './days-sql.ts';
 export { lockPatientDays, patientDayBucket, PATIENT_DAY_BUCKETS } from './patient-day-lock.ts';
 export { buildMonthlyReport, markExported, toCsv, formatCodes, type MonthlyReport, type MonthlyReportRow, type ExportResult } from './monthly-report.ts';

@@ -92,7 +92,8 @@ export interface PeriodEvidence {
   policy: { qualifyingSources: string[]; qualifyingKinds: number[]; trustedTimeQualities: string[]; minEventsPerDay: number; setupThresholdDays: number };
 }
 
-export interface PeriodResult {
+/** A period as stored (billing_periods): decision, snapshot and amendment, without the evidence. */
+export interface PeriodRecord {
   index: number;
   episode: number;
   startDate: LocalDate;
@@ -102,14 +103,18 @@ export interface PeriodResult {
   deviceActiveDays: number;
   supplyCode: SupplyCode | null;
   setupCode: string | null;
-  /** codes as billed lines, in billing order (98975 first when present) */
-  codes: CodeLine[];
-  evidence: PeriodEvidence;
   /** what the current computation would export */
   snapshot: PeriodSnapshot;
   exportedSnapshot: PeriodSnapshot | null;
   exportId: number | null;
   amendment: PeriodAmendment | null;
+}
+
+/** A period with its billed lines and evidence (API, reports, exports). */
+export interface PeriodResult extends PeriodRecord {
+  /** codes as billed lines, in billing order (98975 first when present) */
+  codes: CodeLine[];
+  evidence: PeriodEvidence;
 }
 
 export interface ManagementMonthResult {
@@ -146,7 +151,19 @@ function assignmentSerialsIn(assignments: readonly Assignment[], zone: string, s
   return [...out];
 }
 
-export function computePatientBilling(input: PatientBillingInput): PatientBilling {
+/** What the engine needs for the stored period records (no management, documentation or communications). */
+export type PeriodRecordInput = Pick<PatientBillingInput, 'patient' | 'policy' | 'days' | 'assignments' | 'exported' | 'asOf'>;
+
+/** One period as the engine decides it, before the evidence is written out. */
+interface PeriodDecision {
+  record: PeriodRecord;
+  inPeriod: DayFacts[];
+  qualifying: DayFacts[];
+  reasons: string[];
+}
+
+/** The decisions every output shares: days up to asOf, periods, supply and setup codes, status, amendment. */
+function decidePeriods(input: PeriodRecordInput): { asOfDate: LocalDate; days: DayFacts[]; guards: string[]; setup: PatientBilling['setup']; decisions: PeriodDecision[] } {
   const { patient, policy } = input;
   const zone = patient.timeZone;
   const asOfDate = localDateOf(input.asOf, zone);
@@ -154,7 +171,6 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
   const exportedByIndex = new Map((input.exported ?? []).map((e) => [e.index, e]));
   const days = input.days.filter((d) => d.localDate <= asOfDate);
   if (!days.every((d, i) => i === 0 || days[i - 1]!.localDate < d.localDate)) days.sort((a, b) => (a.localDate < b.localDate ? -1 : a.localDate > b.localDate ? 1 : 0));
-
   const bounds = periodsUpTo(patient.periodAnchor, asOfDate);
   // first pass: days and supply code per period (days are sorted, periods contiguous: one walk)
   let cursor = 0;
@@ -195,7 +211,7 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
     };
   }
 
-  const periods: PeriodResult[] = drafts.map(({ b, inPeriod, qualifying, supply }) => {
+  const decisions = drafts.map(({ b, inPeriod, qualifying, supply }): PeriodDecision => {
     const exported = exportedByIndex.get(b.index) ?? null;
     const supplyCode = patient.rpmActive ? null : supply.code;
     const setupCode = setup.periodIndex === b.index ? setup.code : null;
@@ -205,31 +221,8 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
     else if (firstSupply && firstSupply.b.index === b.index && !patient.rpmActive) reasons.push(setup.reason);
     const serials = new Set(assignmentSerialsIn(assignments, zone, b.startDate, b.endDate));
     for (const d of inPeriod) for (const s of d.serials) serials.add(s);
-    const sortedSerials = [...serials].sort();
-    const qualifyingDates: QualifyingDateEvidence[] = qualifying.map((d) => ({
-      date: d.localDate,
-      events: d.qualifyingEventIds.map((eventId, i) => ({ eventId, source: d.qualifyingEventSources?.[i] ?? (d.sources.length === 1 ? d.sources[0]! : d.sources.join('+')) })),
-      sources: [...d.sources],
-    }));
-    const deviceActive = inPeriod.filter((d) => d.deviceActive || d.qualifying);
-    const deviceActiveOnlyDates = deviceActive.filter((d) => !d.qualifying).map((d) => d.localDate);
-    const eventCount = qualifyingDates.reduce((n, q) => n + q.events.length, 0);
-    const bySource = new Map<string, number>();
-    for (const q of qualifyingDates) for (const e of q.events) bySource.set(e.source, (bySource.get(e.source) ?? 0) + 1);
-    const collectedSummary =
-      `${qualifying.length} monitored day(s) and ${deviceActive.length} device-active day(s) from ${b.startDate} to ${b.endDate}; ` +
-      `${eventCount} qualifying event(s)${bySource.size ? ` (${[...bySource].map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''}` +
-      `${sortedSerials.length ? `; cap(s) ${sortedSerials.join(', ')}` : ''}`;
-    const checklist = buildChecklist({
-      startDate: b.startDate,
-      endDate: b.endDate,
-      zone,
-      diagnosis: patient.diagnosis,
-      bodySystem: patient.bodySystem,
-      collectedSummary,
-      documentation: input.documentation ?? [],
-      communications: input.communications ?? [],
-    });
+    let deviceActiveDays = 0;
+    for (const d of inPeriod) if (d.deviceActive || d.qualifying) deviceActiveDays++;
     const snapshot: PeriodSnapshot = {
       index: b.index,
       startDate: b.startDate,
@@ -238,34 +231,84 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
       qualifyingDates: qualifying.map((d) => d.localDate),
       supplyCode,
       setupCode,
-      serials: sortedSerials,
+      serials: [...serials].sort(),
       practitioner: patient.billingPractitioner,
     };
     const amendment = exported ? diffPeriod(exported.snapshot, snapshot) : null;
     const status: PeriodStatus = exported ? (amendment ? 'amended' : 'exported') : b.endDate < asOfDate ? 'closed' : 'open';
     if (status === 'open') reasons.push(`period open until ${b.endDate}: codes are provisional`);
-    const codes: CodeLine[] = [];
-    if (setupCode) codes.push({ code: setupCode, units: 1 });
-    if (supplyCode) codes.push({ code: supplyCode, units: 1 });
-    return {
+    const record: PeriodRecord = {
       index: b.index,
       episode: patient.episode,
       startDate: b.startDate,
       endDate: b.endDate,
       status,
       monitoredDays: qualifying.length,
-      deviceActiveDays: deviceActive.length,
+      deviceActiveDays,
       supplyCode,
       setupCode,
+      snapshot,
+      exportedSnapshot: exported?.snapshot ?? null,
+      exportId: exported?.exportId ?? null,
+      amendment,
+    };
+    return { record, inPeriod, qualifying, reasons };
+  });
+  return { asOfDate, days, guards, setup, decisions };
+}
+
+/**
+ * The stored period records only (billing_periods): what `computePatientBilling` decides for each period,
+ * without writing out its evidence. A batch recompute of thousands of patients needs nothing more.
+ */
+export function computePeriodRecords(input: PeriodRecordInput): PeriodRecord[] {
+  return decidePeriods(input).decisions.map((d) => d.record);
+}
+
+export function computePatientBilling(input: PatientBillingInput): PatientBilling {
+  const { patient, policy } = input;
+  const zone = patient.timeZone;
+  const { asOfDate, days, guards, setup, decisions } = decidePeriods(input);
+
+  const periods: PeriodResult[] = decisions.map(({ record, inPeriod, qualifying, reasons }) => {
+    const { startDate, endDate, supplyCode, setupCode, snapshot } = record;
+    const qualifyingDates: QualifyingDateEvidence[] = qualifying.map((d) => ({
+      date: d.localDate,
+      events: d.qualifyingEventIds.map((eventId, i) => ({ eventId, source: d.qualifyingEventSources?.[i] ?? (d.sources.length === 1 ? d.sources[0]! : d.sources.join('+')) })),
+      sources: [...d.sources],
+    }));
+    const deviceActiveOnlyDates = inPeriod.filter((d) => d.deviceActive && !d.qualifying).map((d) => d.localDate);
+    const eventCount = qualifyingDates.reduce((n, q) => n + q.events.length, 0);
+    const bySource = new Map<string, number>();
+    for (const q of qualifyingDates) for (const e of q.events) bySource.set(e.source, (bySource.get(e.source) ?? 0) + 1);
+    const collectedSummary =
+      `${qualifying.length} monitored day(s) and ${record.deviceActiveDays} device-active day(s) from ${startDate} to ${endDate}; ` +
+      `${eventCount} qualifying event(s)${bySource.size ? ` (${[...bySource].map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''}` +
+      `${snapshot.serials.length ? `; cap(s) ${snapshot.serials.join(', ')}` : ''}`;
+    const checklist = buildChecklist({
+      startDate,
+      endDate,
+      zone,
+      diagnosis: patient.diagnosis,
+      bodySystem: patient.bodySystem,
+      collectedSummary,
+      documentation: input.documentation ?? [],
+      communications: input.communications ?? [],
+    });
+    const codes: CodeLine[] = [];
+    if (setupCode) codes.push({ code: setupCode, units: 1 });
+    if (supplyCode) codes.push({ code: supplyCode, units: 1 });
+    return {
+      ...record,
       codes,
       evidence: {
-        startDate: b.startDate,
-        endDate: b.endDate,
-        monitoredDays: qualifying.length,
-        deviceActiveDays: deviceActive.length,
+        startDate,
+        endDate,
+        monitoredDays: record.monitoredDays,
+        deviceActiveDays: record.deviceActiveDays,
         qualifyingDates,
         deviceActiveOnlyDates,
-        serials: sortedSerials,
+        serials: snapshot.serials,
         practitioner: patient.billingPractitioner,
         codes: { supply: supplyCode, setup: setupCode },
         reasons,
@@ -279,10 +322,6 @@ export function computePatientBilling(input: PatientBillingInput): PatientBillin
           setupThresholdDays: policy.setupThresholdDays,
         },
       },
-      snapshot,
-      exportedSnapshot: exported?.snapshot ?? null,
-      exportId: exported?.exportId ?? null,
-      amendment,
     };
   });
 

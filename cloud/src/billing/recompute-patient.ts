@@ -1,12 +1,12 @@
 /**
- * Recompute entry points: rebuild days from events and heartbeats, recompute periods, store them (status,
- * codes, evidence, amendment diff). `billingForPatient` only reads.
+ * Recompute entry points: rebuild days from events and heartbeats, recompute periods, store their records
+ * (status, counts, codes, dates, serials, amendment diff). `billingForPatient` only reads (with evidence).
  */
 import type { Database, Queryable } from '../db/database.ts';
 import { PatientNotFoundError } from './billing-errors.ts';
-import { listOrganisationPatientIds, loadPatientContexts, savePeriods, type PatientContext } from './billing-repository.ts';
+import { listOrganisationPatientIds, loadDays, loadPatientContexts, savePeriods, type PatientContext } from './billing-repository.ts';
 import { rebuildDaysInSql } from './days-sql.ts';
-import { computeBillingForPatients } from './patient-billing-loader.ts';
+import { computeBillingForPatients, computePeriodRecordsForPatients } from './patient-billing-loader.ts';
 import { lockPatientDays, patientDayBucket } from './patient-day-lock.ts';
 import type { DayFacts, PatientBilling } from './patient-billing.ts';
 
@@ -32,31 +32,49 @@ const timed = async <T>(phases: RecomputePhases | undefined, phase: keyof Recomp
   }
 };
 
-/** Recomputes and stores the periods of these patients from their stored days (inside the caller's tx). */
+/**
+ * Stores the period records of these patients (inside the caller's transaction): from their stored days
+ * unless `days` is given (a rebuild just produced them), read without event ids since the record does not
+ * hold them (evidence is built on read). Returns the number of periods.
+ */
 export async function recomputePeriodsInTx(
   tx: Queryable,
   patientIds: readonly string[],
   asOf: Date,
-  preloadedDays?: ReadonlyMap<string, readonly DayFacts[]>,
-  preloadedContexts?: ReadonlyMap<string, PatientContext>,
-  phases?: RecomputePhases,
-): Promise<Map<string, PatientBilling>> {
-  const computed = await timed(phases, 'periods', () => computeBillingForPatients(tx, patientIds, asOf, preloadedDays, preloadedContexts));
-  await timed(phases, 'save', () =>
-    savePeriods(
-      tx,
-      [...computed.entries()].map(([patientId, c]) => ({ patientId, periods: c.billing.periods })),
-    ),
+  options: { days?: ReadonlyMap<string, readonly DayFacts[]>; contexts?: ReadonlyMap<string, PatientContext>; phases?: RecomputePhases } = {},
+): Promise<{ periods: number }> {
+  const records = await timed(options.phases, 'periods', async () =>
+    computePeriodRecordsForPatients(tx, patientIds, asOf, options.days ?? (await loadDays(tx, patientIds, { withEvents: false })), options.contexts),
   );
-  return new Map([...computed.entries()].map(([id, c]) => [id, c.billing]));
+  await timed(options.phases, 'save', () => savePeriods(tx, [...records].map(([patientId, periods]) => ({ patientId, periods }))));
+  let periods = 0;
+  for (const list of records.values()) periods += list.length;
+  return { periods };
 }
 
 /** Patients per statement from which the bulk plan (hash joins over whole tables) beats index lookups. */
 const BULK_PLAN_MIN_PATIENTS = 500;
 
+/** Rebuilds the patients' monitored days from raw events and heartbeats (one set-based statement), in `tx`. */
+async function rebuildDays(
+  tx: Queryable,
+  patientIds: readonly string[],
+  returning: 'facts' | 'slim',
+  phases: RecomputePhases | undefined,
+): Promise<{ contexts: Map<string, PatientContext>; days: Map<string, DayFacts[]> }> {
+  return timed(phases, 'days', async () => {
+    if (patientIds.length >= BULK_PLAN_MIN_PATIENTS) await useBulkPlan(tx);
+    // before reading events: serialised with the ingestor's refresh of the same patients
+    await lockPatientDays(tx, patientIds);
+    const contexts = await loadPatientContexts(tx, patientIds);
+    const { byPatient } = await rebuildDaysInSql(tx, new Map([...contexts].map(([id, c]) => [id, c.policy])), { returning });
+    return { contexts, days: byPatient };
+  });
+}
+
 /**
- * Full recompute of several patients: days rebuilt from raw events/heartbeats by one set-based statement
- * (days-sql.ts), then periods, codes and evidence by the pure engine, stored. One transaction.
+ * Full recompute of several patients in one transaction: days rebuilt from raw events and heartbeats, then
+ * periods, codes and evidence by the pure engine; the period records stored. Returns full billing.
  */
 export async function recomputePatients(
   db: Database,
@@ -65,15 +83,10 @@ export async function recomputePatients(
 ): Promise<Map<string, PatientBilling>> {
   const asOf = options.asOf ?? new Date();
   return db.transaction(async (tx) => {
-    if (patientIds.length >= BULK_PLAN_MIN_PATIENTS) await useBulkPlan(tx);
-    const { contexts, byPatient } = await timed(options.phases, 'days', async () => {
-      // before reading events: serialised with the ingestor's refresh of the same patients
-      await lockPatientDays(tx, patientIds);
-      const contexts = await loadPatientContexts(tx, patientIds);
-      const { byPatient } = await rebuildDaysInSql(tx, new Map([...contexts].map(([id, c]) => [id, c.policy])), { returning: 'facts' });
-      return { contexts, byPatient };
-    });
-    return recomputePeriodsInTx(tx, [...contexts.keys()], asOf, byPatient, contexts, options.phases);
+    const { contexts, days } = await rebuildDays(tx, patientIds, 'facts', options.phases);
+    const computed = await timed(options.phases, 'periods', () => computeBillingForPatients(tx, [...contexts.keys()], asOf, days, contexts));
+    await timed(options.phases, 'save', () => savePeriods(tx, [...computed].map(([patientId, c]) => ({ patientId, periods: c.billing.periods }))));
+    return new Map([...computed].map(([id, c]) => [id, c.billing]));
   });
 }
 
@@ -87,30 +100,67 @@ async function useBulkPlan(tx: Queryable): Promise<void> {
   await tx.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('work_mem', '256MB', true), set_config('jit', 'off', true)`);
 }
 
+export interface BatchOptions {
+  asOf?: Date;
+  /** patients per transaction (default 5,000) */
+  batchSize?: number;
+  /** connections used at once (default 2; PGlite always 1) */
+  concurrency?: number;
+  phases?: RecomputePhases;
+}
+
 /**
- * Full recompute of many patients, in batches (one transaction each) run on up to `concurrency` connections
- * at once (PGlite runs them one after another). Returns the counts only, so memory stays bounded.
- * Batches are made of whole day-lock buckets (patient-day-lock.ts), so concurrent batches never wait for
- * each other's locks, and each holds at most PATIENT_DAY_BUCKETS of them.
+ * Runs `work` over batches of patients, one transaction each, on up to `concurrency` connections at once
+ * (PGlite runs them one after another); sums the periods. Batches are made of whole day-lock buckets
+ * (patient-day-lock.ts), so concurrent batches never wait for each other's locks, and each holds at most
+ * PATIENT_DAY_BUCKETS of them.
  */
-export async function recomputePatientsInBatches(
+async function inBatches(
   db: Database,
   patientIds: readonly string[],
-  options: { asOf?: Date; batchSize?: number; concurrency?: number; phases?: RecomputePhases } = {},
+  options: BatchOptions,
+  work: (batch: readonly string[]) => Promise<number>,
 ): Promise<{ patients: number; periods: number }> {
-  const batchSize = options.batchSize ?? 5_000;
   const concurrency = db.kind === 'pglite' ? 1 : Math.max(1, options.concurrency ?? 2);
-  const batches = batchesByBucket(patientIds, batchSize);
+  const batches = batchesByBucket(patientIds, options.batchSize ?? 5_000);
   let next = 0;
   let periods = 0;
   const worker = async (): Promise<void> => {
-    while (next < batches.length) {
-      const batch = batches[next++]!;
-      for (const b of (await recomputePatients(db, batch, options)).values()) periods += b.periods.length;
-    }
+    while (next < batches.length) periods += await work(batches[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
-  return { patients: patientIds.length, periods };
+  return { patients: new Set(patientIds).size, periods };
+}
+
+/**
+ * Full recompute of many patients (after a policy or time-zone change, or a repair): days rebuilt from raw
+ * events and heartbeats, then the period records. Returns the counts only, so memory stays bounded.
+ */
+export async function recomputePatientsInBatches(db: Database, patientIds: readonly string[], options: BatchOptions = {}): Promise<{ patients: number; periods: number }> {
+  const asOf = options.asOf ?? new Date();
+  return inBatches(db, patientIds, options, (batch) =>
+    db.transaction(async (tx) => {
+      const { contexts, days } = await rebuildDays(tx, batch, 'slim', options.phases);
+      return (await recomputePeriodsInTx(tx, [...contexts.keys()], asOf, { days, contexts, phases: options.phases })).periods;
+    }),
+  );
+}
+
+/**
+ * Billing recompute of many patients from the monitored days the ingestor keeps current: periods, codes,
+ * setup code, amendments, stored as period records. This is what a clinic's month-end run or a dashboard
+ * refresh costs (bench/billing); `recomputePatientsInBatches` also rebuilds the days from raw events.
+ */
+export async function recomputePeriodsInBatches(db: Database, patientIds: readonly string[], options: BatchOptions = {}): Promise<{ patients: number; periods: number }> {
+  const asOf = options.asOf ?? new Date();
+  return inBatches(db, patientIds, options, (batch) =>
+    db.transaction(async (tx) => {
+      if (batch.length >= BULK_PLAN_MIN_PATIENTS) await useBulkPlan(tx);
+      // serialised with the ingestor's refresh of the same patients, which may rewrite their exported periods
+      await lockPatientDays(tx, batch);
+      return (await recomputePeriodsInTx(tx, batch, asOf, { phases: options.phases })).periods;
+    }),
+  );
 }
 
 /** Consecutive buckets packed up to `batchSize` patients (a bucket larger than that forms a batch alone). */

@@ -131,7 +131,7 @@ export async function rebuildDaysForPatients(
   // exported periods must show an amendment at once (e.g. after a reassignment moved events)
   if (options.recomputeExportedPeriods ?? true) {
     const exported = await patientsWithExports(tx, [...contexts.keys()]);
-    if (exported.length > 0) await recomputePeriodsInTx(tx, exported, options.now ?? new Date(), byPatient, contexts);
+    if (exported.length > 0) await recomputePeriodsInTx(tx, exported, options.now ?? new Date(), { days: byPatient, contexts });
   }
   return byPatient;
 }

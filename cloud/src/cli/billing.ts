@@ -1,20 +1,58 @@
 /**
  * pillcap billing export --month YYYY-MM [--org <slug>] [--format csv|json] [--dry-run] [--out <file>]
+ * pillcap billing recompute [--org <slug>] [--rebuild-days]
  *
  * Builds the month's billing report (C2's engine) and, unless --dry-run, records it as an export: closed
  * periods are snapshotted so data arriving later flags them as amended instead of changing the export.
  * Without --org every organisation with patients is exported (CSV: one block per organisation, each after a
  * `# organisation: <slug>` line; JSON: an array).
+ *
+ * `recompute` refreshes the stored period records (status, counts, codes, dates, serials, amendments) of every
+ * patient of the organisation(s) from the monitored days; with --rebuild-days it first rebuilds the days from
+ * the raw events and heartbeats (after a change to the organisation's billing policy, or a repair).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { buildMonthlyReport, markExported } from '../billing/monthly-report.ts';
+import { listOrganisationPatientIds } from '../billing/billing-repository.ts';
+import { recomputePatientsInBatches, recomputePeriodsInBatches } from '../billing/recompute-patient.ts';
+import type { Database } from '../db/database.ts';
 import { findOrganisationBySlug, listOrganisationsWithPatients } from '../repositories/organisations.ts';
 import { cliActor, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
   pillcap billing export --month YYYY-MM [--org <slug>] [--format csv|json] [--dry-run] [--out <file>]
+  pillcap billing recompute [--org <slug>] [--rebuild-days]
+      refreshes the stored period records from the monitored days (every organisation without --org);
+      --rebuild-days first rebuilds the days from raw events (after a billing policy change or a repair)
 `;
+
+/** The organisation named by --org, else every organisation with patients. */
+async function organisationsOf(db: Database, slug: string | undefined): Promise<{ id: string; slug: string }[]> {
+  if (!slug) return listOrganisationsWithPatients(db);
+  const found = await findOrganisationBySlug(db, slug);
+  if (!found) throw new Error(`no organisation "${slug}"`);
+  return [{ id: found.id, slug: found.slug }];
+}
+
+async function recompute(rest: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({ args: rest, options: { org: { type: 'string' }, 'rebuild-days': { type: 'boolean' } }, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return withDatabase(io, async (db) => {
+    for (const org of await organisationsOf(db, values.org)) {
+      const ids = await listOrganisationPatientIds(db, org.id);
+      const t0 = performance.now();
+      const result = values['rebuild-days'] ? await recomputePatientsInBatches(db, ids) : await recomputePeriodsInBatches(db, ids);
+      const what = values['rebuild-days'] ? 'days rebuilt, ' : '';
+      io.stdout(`${org.slug}: ${result.patients} patient(s), ${what}${result.periods} period record(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+    return 0;
+  });
+}
 
 export async function run(args: string[]): Promise<number> {
   return runWith(args, processIo());
@@ -27,6 +65,7 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
       io.stdout(USAGE);
       return 0;
     }
+    if (action === 'recompute') return recompute(rest, io);
     if (action !== 'export') throw new UsageError(action ? `unknown action "${action}"` : 'missing action');
     let values;
     try {
@@ -44,14 +83,7 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
     if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
 
     return withDatabase(io, async (db) => {
-      let orgs: { id: string; slug: string }[];
-      if (values.org) {
-        const found = await findOrganisationBySlug(db, values.org);
-        if (!found) throw new Error(`no organisation "${values.org}"`);
-        orgs = [{ id: found.id, slug: found.slug }];
-      } else {
-        orgs = await listOrganisationsWithPatients(db);
-      }
+      const orgs = await organisationsOf(db, values.org);
       const actor = cliActor();
       const outputs: { slug: string; csv: string; json: unknown }[] = [];
       for (const org of orgs) {

@@ -118,3 +118,34 @@ describe('pillcap billing export', () => {
     expect(out.err).toContain('--month YYYY-MM');
   });
 });
+
+describe('pillcap billing recompute', () => {
+  const records = async () =>
+    (await world.db.query<{ period_index: number; monitored_days: number; supply_code: string | null }>(
+      'SELECT period_index, monitored_days, supply_code FROM billing_periods WHERE patient_id = $1 ORDER BY period_index',
+      [patientId],
+    )).rows;
+
+  it('stores the period records from the monitored days, and rebuilds the days first when asked', async () => {
+    await world.db.query('DELETE FROM billing_periods WHERE patient_id = $1 AND export_snapshot IS NULL', [patientId]);
+    const out = io();
+    expect(await billing(['recompute', '--org', 'clinic-a'], out)).toBe(0);
+    expect(out.out).toMatch(/^clinic-a: \d+ patient\(s\), \d+ period record\(s\) in [\d.]+ s$/m);
+    // five openings from 2 September: the 2-15 day supply code, musculoskeletal (the fixture's body system)
+    expect((await records())[0]).toEqual({ period_index: 0, monitored_days: 5, supply_code: '98985' });
+
+    await world.db.query('DELETE FROM monitored_days WHERE patient_id = $1', [patientId]);
+    const rebuilt = io();
+    expect(await billing(['recompute', '--org', 'clinic-a', '--rebuild-days'], rebuilt)).toBe(0);
+    expect(rebuilt.out).toContain('days rebuilt');
+    expect((await world.db.query('SELECT 1 FROM monitored_days WHERE patient_id = $1 AND qualifying', [patientId])).rowCount).toBe(5);
+    expect((await records())[0]).toEqual({ period_index: 0, monitored_days: 5, supply_code: '98985' });
+  });
+
+  it('rejects an unknown option and an unknown organisation', async () => {
+    expect(await billing(['recompute', '--since', 'x'], io())).toBe(2);
+    const missing = io();
+    expect(await billing(['recompute', '--org', 'nope'], missing)).toBe(1);
+    expect(missing.err).toContain('no organisation "nope"');
+  });
+});

@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BILLING_POLICY, type BillingPolicy } from '../../src/billing/billing-policy.ts';
 import { addDays } from '../../src/billing/local-date.ts';
 import { buildMonitoredDays, type DayEventInput } from '../../src/billing/monitored-days.ts';
-import { computePatientBilling, type PatientBillingInput, type PatientEpisode } from '../../src/billing/patient-billing.ts';
+import { computePatientBilling, computePeriodRecords, type PatientBillingInput, type PatientEpisode } from '../../src/billing/patient-billing.ts';
 
 const NY = 'America/New_York';
 const patient: PatientEpisode = {
@@ -170,6 +171,32 @@ describe('late data after export', () => {
     });
     expect(same.periods[0]!.status).toBe('exported');
     expect(same.periods[0]!.amendment).toBeNull();
+  });
+});
+
+describe('stored period records', () => {
+  it('are exactly the decisions of the full computation, without codes lines and evidence (random histories)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ day: fc.integer({ min: 0, max: 119 }), serial: fc.constantFrom('CAP-A', 'CAP-B') }), { maxLength: 80 }),
+        fc.boolean(),
+        fc.constantFrom(2 as const, 16 as const),
+        fc.option(fc.integer({ min: 0, max: 3 })),
+        (openingDays, rpmActive, setupThresholdDays, exportedIndex) => {
+          const events = openingDays.map((o, i) => ({ ...openings(addDays('2026-01-01', o.day), 1, o.serial)[0]!, eventId: i + 1 }));
+          const policy = { ...DEFAULT_BILLING_POLICY, setupThresholdDays };
+          const input: PatientBillingInput = { patient: { ...patient, rpmActive }, policy, days: buildMonitoredDays(events, NY, policy), asOf: new Date('2026-04-15T12:00:00Z') };
+          const before = computePatientBilling(input);
+          // an export of one period, then half the openings arrive late
+          const exported = exportedIndex === null ? [] : before.periods.filter((p) => p.index === exportedIndex).map((p) => ({ index: p.index, exportId: 1, snapshot: p.snapshot }));
+          const later: PatientBillingInput = { ...input, days: buildMonitoredDays(events.filter((_, i) => i % 2 === 0), NY, policy), exported };
+          for (const i of [input, later]) {
+            expect(computePeriodRecords(i)).toEqual(computePatientBilling(i).periods.map(({ codes: _codes, evidence: _evidence, ...record }) => record));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -69,12 +69,13 @@ async function storedEvent(serial: string, seq: number) {
   return { uplinkId: uplinkId!, topic: uplinkTopic(serial), payload, receivedAt };
 }
 
+/** The day's count and qualifying events (lid openings qualify under the default policy). */
 async function dayOf(patientId: string): Promise<{ eventIds: number[]; eventCount: number } | undefined> {
-  const { rows } = await db.query<{ event_ids: number[]; event_count: number }>(
-    `SELECT event_ids, event_count FROM monitored_days WHERE patient_id = $1 AND local_date = '2025-03-10'`,
+  const { rows } = await db.query<{ qualifying_event_ids: number[]; event_count: number }>(
+    `SELECT qualifying_event_ids, event_count FROM monitored_days WHERE patient_id = $1 AND local_date = '2025-03-10'`,
     [patientId],
   );
-  return rows[0] ? { eventIds: rows[0].event_ids.map(Number), eventCount: Number(rows[0].event_count) } : undefined;
+  return rows[0] ? { eventIds: rows[0].qualifying_event_ids.map(Number), eventCount: Number(rows[0].event_count) } : undefined;
 }
 
 async function eventIdsOf(deviceId: string): Promise<number[]> {

@@ -111,6 +111,15 @@ describe('billing on the database', () => {
     expect(b.periods[1]!.status).toBe('open');
     const recomputed = await recomputePatient(db, patientId, { asOf: new Date('2026-02-05T12:00:00Z') });
     expect(recomputed.periods.map((p) => p.snapshot)).toEqual(b.periods.map((p) => p.snapshot));
+    // the stored record: what the claim rests on (evidence detail is derived on read)
+    const stored = await db.query<{ period_index: number; status: string; monitored_days: number; supply_code: string | null; qualifying_dates: (string | Date)[]; serials: string[] }>(
+      `SELECT period_index, status, monitored_days, supply_code, qualifying_dates::text[] AS qualifying_dates, serials FROM billing_periods
+        WHERE patient_id = $1 ORDER BY period_index`,
+      [patientId],
+    );
+    expect(stored.rows).toEqual(
+      b.periods.map((p) => ({ period_index: p.index, status: p.status, monitored_days: p.monitoredDays, supply_code: p.supplyCode, qualifying_dates: p.snapshot.qualifyingDates, serials: p.snapshot.serials })),
+    );
   });
 
   it('management codes need an interactive communication in the month', async () => {

@@ -137,13 +137,13 @@ describe('ingest end to end', () => {
     expect((await uplinksFor(c.serial)).map((u) => u.status)).toEqual(['processed']);
     // Inside the same transaction the billing engine rebuilt the patient's day (C2's refreshDaysForEvents).
     const localDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(stored[0]!.occurred_at!);
-    const days = await db.query<{ local_date: string; qualifying: boolean; event_ids: number[] }>(
-      'SELECT local_date, qualifying, event_ids FROM monitored_days WHERE patient_id = $1',
+    const days = await db.query<{ local_date: string; qualifying: boolean; qualifying_event_ids: number[] }>(
+      'SELECT local_date, qualifying, qualifying_event_ids FROM monitored_days WHERE patient_id = $1',
       [pid],
     );
     const day = days.rows.find((d) => d.local_date === localDate);
     expect(day?.qualifying).toBe(true);
-    expect(day?.event_ids).toEqual(expect.arrayContaining([stored[0]!.id]));
+    expect(day?.qualifying_event_ids.map(Number)).toEqual(expect.arrayContaining([Number(stored[0]!.id)]));
   });
 
   it('changes nothing twice for duplicates and out-of-order batches, and acks only contiguous seqs', async () => {
