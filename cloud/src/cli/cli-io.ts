@@ -5,6 +5,7 @@
  * streams so tests can run the commands in-process.
  */
 import { userInfo } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Database } from '../db/database.ts';
 import { openDatabaseFromEnv } from '../db/open-from-env.ts';
 import { migrate } from '../db/migrate.ts';
@@ -46,6 +47,37 @@ export async function runCommand(io: CliIo, usage: string, body: () => Promise<n
     io.stderr(`error${typeof code === 'string' ? ` (${code})` : ''}: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+/** `parseArgs`, whose complaints (unknown option, missing value) are usage errors (exit 2). */
+export function parseUsage<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Runs `<action> ...rest` through its handler under `runCommand`: `--help`/`-h` print the usage (exit 0); a
+ * missing or unknown action is a usage error (exit 2).
+ */
+export async function runActions(
+  io: CliIo,
+  usage: string,
+  args: readonly string[],
+  actions: Readonly<Record<string, (rest: string[]) => Promise<number>>>,
+): Promise<number> {
+  return runCommand(io, usage, async () => {
+    const [action, ...rest] = args;
+    if (action === '--help' || action === '-h') {
+      io.stdout(usage);
+      return 0;
+    }
+    const handler = action !== undefined && Object.hasOwn(actions, action) ? actions[action] : undefined;
+    if (!handler) throw new UsageError(action ? `unknown action "${action}"` : 'missing action');
+    return handler(rest);
+  });
 }
 
 /** Audit actor for CLI actions: 'cli:<os user>'. */

@@ -3,11 +3,10 @@
  *                                                        clinic (the organisation is created if missing)
  * pillcap devices show <serial>                          the cap's registry and ack state as JSON
  */
-import { parseArgs } from 'node:util';
 import { appendAudit } from '../repositories/audit.ts';
 import { assertSerial, findDeviceBySerial, registerDevice, setDeviceOrganisation } from '../repositories/devices.ts';
 import { ensureOrganisation } from '../repositories/organisations.ts';
-import { cliActor, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
+import { cliActor, parseUsage, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
   pillcap devices register <serial>... [--org <slug>]
@@ -21,12 +20,7 @@ export async function run(args: string[]): Promise<number> {
 export async function runWith(args: string[], io: CliIo): Promise<number> {
   return runCommand(io, USAGE, async () => {
     const [action, ...rest] = args;
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: { org: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseUsage({ args: rest, options: { org: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     if (parsed.values.help || action === '--help' || action === '-h') {
       io.stdout(USAGE);
       return 0;

@@ -4,11 +4,10 @@
  * The same diagnostics and verdict as GET /v1/devices/{serial}/diagnostics, for field support at a terminal.
  * Device data only: the report never reads patients.
  */
-import { parseArgs } from 'node:util';
 import { SERIAL_PATTERN } from '../../../protocol/src/messages.ts';
 import { findDeviceBySerial } from '../repositories/devices.ts';
 import { collectDeviceDiagnostics, type DeviceDiagnostics } from '../support/device-diagnostics.ts';
-import { processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
+import { parseUsage, processIo, runActions, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
   pillcap support diag <serial> [--days <n>] [--json]
@@ -44,32 +43,23 @@ export function formatDiagnostics(d: DeviceDiagnostics): string {
 }
 
 export async function runWith(args: string[], io: CliIo): Promise<number> {
-  return runCommand(io, USAGE, async () => {
-    const [action, ...rest] = args;
-    if (action === '--help' || action === '-h') {
-      io.stdout(USAGE);
-      return 0;
+  return runActions(io, USAGE, args, { diag: (rest) => diagnose(rest, io) });
+}
+
+async function diagnose(rest: string[], io: CliIo): Promise<number> {
+  const parsed = parseUsage({ args: rest, options: { days: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const serial = parsed.positionals[0]?.toUpperCase();
+  if (!serial || !SERIAL_PATTERN.test(serial)) throw new UsageError('a cap serial (4 to 32 characters of A-Z, 0-9 and -) is required');
+  const days = parsed.values.days === undefined ? 14 : Number(parsed.values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days must be a whole number from 1 to 90');
+  return withDatabase(io, async (db) => {
+    const device = await findDeviceBySerial(db, serial);
+    if (!device) {
+      io.stderr(`no cap with serial ${serial} is registered\n`);
+      return 1;
     }
-    if (action !== 'diag') throw new UsageError(action ? `unknown action "${action}"` : 'missing action');
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: { days: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const serial = parsed.positionals[0]?.toUpperCase();
-    if (!serial || !SERIAL_PATTERN.test(serial)) throw new UsageError('a cap serial (4 to 32 characters of A-Z, 0-9 and -) is required');
-    const days = parsed.values.days === undefined ? 14 : Number(parsed.values.days);
-    if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days must be a whole number from 1 to 90');
-    return withDatabase(io, async (db) => {
-      const device = await findDeviceBySerial(db, serial);
-      if (!device) {
-        io.stderr(`no cap with serial ${serial} is registered\n`);
-        return 1;
-      }
-      const diagnostics = await collectDeviceDiagnostics(db, device, { windowDays: days });
-      io.stdout(parsed.values.json ? `${JSON.stringify(diagnostics, null, 2)}\n` : formatDiagnostics(diagnostics));
-      return 0;
-    });
+    const diagnostics = await collectDeviceDiagnostics(db, device, { windowDays: days });
+    io.stdout(parsed.values.json ? `${JSON.stringify(diagnostics, null, 2)}\n` : formatDiagnostics(diagnostics));
+    return 0;
   });
 }

@@ -7,13 +7,12 @@
  * `create` prints the token once on stdout (nothing else goes to stdout, so `TOKEN=$(pillcap token create ...)`
  * works); only its SHA-256 is stored.
  */
-import { parseArgs } from 'node:util';
 import { issueToken, revokeToken } from '../api/auth/tokens.ts';
 import { ROLES, isRole } from '../api/auth/roles.ts';
 import { createOrganisation, findOrganisationBySlug } from '../repositories/organisations.ts';
 import { listTokensInOrg } from '../repositories/tokens.ts';
 import { appendAudit } from '../repositories/audit.ts';
-import { cliActor, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
+import { cliActor, parseUsage, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
   pillcap token create --role <${ROLES.join('|')}> --org <slug> [--label <text>] [--expires-in-days <n>]
@@ -29,19 +28,14 @@ export async function run(args: string[]): Promise<number> {
 export async function runWith(args: string[], io: CliIo): Promise<number> {
   return runCommand(io, USAGE, async () => {
     const [action, ...rest] = args;
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: {
-          role: { type: 'string' }, org: { type: 'string' }, label: { type: 'string' }, 'expires-in-days': { type: 'string' }, 'create-org': { type: 'boolean' },
-          'org-name': { type: 'string' }, operator: { type: 'boolean' }, id: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-      }).values;
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseUsage({
+      args: rest,
+      options: {
+        role: { type: 'string' }, org: { type: 'string' }, label: { type: 'string' }, 'expires-in-days': { type: 'string' }, 'create-org': { type: 'boolean' },
+        'org-name': { type: 'string' }, operator: { type: 'boolean' }, id: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
     if (!action || parsed.help || action === '--help' || action === '-h') {
       io.stdout(USAGE);
       return action ? 0 : 2;
