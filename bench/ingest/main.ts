@@ -9,8 +9,8 @@
  *      during one phase does not decide the figure
  *   3. publish-to-ack latency p50/p99 at a fixed offered load (default 1,000 uplinks/s for 5 s)
  * Sizes can be tuned with BENCH_INGEST_UPLINKS, BENCH_INGEST_EVENTS_PER_UPLINK, BENCH_INGEST_RATE,
- * BENCH_INGEST_SECONDS, BENCH_INGEST_ROUNDS, BENCH_INGEST_PUBACK (stored|queued). Bounded: every phase has a
- * deadline.
+ * BENCH_INGEST_SECONDS, BENCH_INGEST_ROUNDS, BENCH_INGEST_CONCURRENCY (default 2, as the ingestor),
+ * BENCH_INGEST_PUBACK (stored|queued). Bounded: every phase has a deadline.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
@@ -171,7 +171,7 @@ export async function runBench(): Promise<void> {
     deviceConfig: false, // about ingest only: leave no retained Config on a shared broker
     sharedGroup: broker.sharedSubscriptions ? `pillcap-bench-${run}` : null,
     pubackAfter: puback,
-    processConcurrency: env('BENCH_INGEST_CONCURRENCY', 1),
+    processConcurrency: env('BENCH_INGEST_CONCURRENCY', 2),
     log: () => {},
     // The bench measures the ingestor, not monitored-day bookkeeping of caps nobody is assigned to.
   });

@@ -56,6 +56,7 @@ export const ingestEnvSchema = databaseEnvSchema.extend({
   INGEST_BATCH_MAX: intIn(1, 5000).default(200),
   INGEST_BATCH_WAIT_MS: intIn(0, 1000).default(5),
   INGEST_MAX_IN_FLIGHT: intIn(1, 100_000).default(2000),
+  INGEST_CONCURRENCY: intIn(1, 16).default(2),
   INGEST_STALE_AFTER_MS: intIn(1000, 3_600_000).default(30_000),
   DOWNLINK: z.enum(['mqtt', 'aws-iot']).default('mqtt'),
   AWS_IOT_ENDPOINT: urlWithProtocols(['https:', 'http:'], 'https://xxxx-ats.iot.eu-west-1.amazonaws.com').optional(),

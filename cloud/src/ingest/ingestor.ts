@@ -6,7 +6,11 @@
  *   1. receive  mqtt.js hands over each QoS 1 PUBLISH; its PUBACK is held back (see `pubackAfter`).
  *   2. raw      the bytes are stored in `uplinks` in their own commit, before anything else happens.
  *   3. process  up to `batchMaxMessages` stored uplinks (or what arrived within `batchMaxWaitMs`) are decoded
- *               and written in ONE transaction (process-uplinks.ts).
+ *               and written in ONE transaction (process-uplinks.ts). On PostgreSQL `processConcurrency`
+ *               (default 2) groups are processed at once, so both cores work and one group's round trips
+ *               overlap the other's; two groups of one cap may then commit, and ack, in either order: each
+ *               ack is the contiguous seq its commit saw, and a cap ignores an ack below what it already
+ *               consumed (event-log.ts consumeThrough).
  *   4. ack      only after that commit, each device's Ack goes out through the Downlink.
  *   5. config   then caps that need their desired Config get it (device-config/config-sync.ts: a Hello,
  *               no config yet, another holder than the config was made for, or a passed DST change); one
@@ -54,7 +58,7 @@ export interface IngestorOptions {
   pubackAfter?: 'stored' | 'queued';
   batchMaxMessages?: number;
   batchMaxWaitMs?: number;
-  /** Group transactions in parallel on PostgreSQL (default 1: bigger groups beat parallel small ones; always 1 on PGlite). */
+  /** Group transactions in parallel on PostgreSQL (default 2; always 1 on PGlite, which has one connection). */
   processConcurrency?: number;
   maxInFlight?: number;
   staleAfterMs?: number;
@@ -146,7 +150,7 @@ export class Ingestor {
       pubackAfter: 'stored',
       batchMaxMessages: 200,
       batchMaxWaitMs: 5,
-      processConcurrency: 1,
+      processConcurrency: 2,
       maxInFlight: 2000,
       staleAfterMs: 30_000,
       sweepIntervalMs: 15_000,

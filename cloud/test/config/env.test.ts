@@ -12,6 +12,7 @@ describe('environment configuration', () => {
       INGEST_SHARED_GROUP: 'pillcap-ingest',
       INGEST_PUBACK: 'stored',
       INGEST_BATCH_MAX: 200,
+      INGEST_CONCURRENCY: 2,
       DOWNLINK: 'mqtt',
       PILLCAP_DATA_DIR: 'data/pglite',
     });
@@ -20,8 +21,9 @@ describe('environment configuration', () => {
   });
 
   it('parses numbers and flags and treats empty variables as unset', () => {
-    const env = loadIngestEnv({ MQTT_URL: 'mqtts://broker:8883', INGEST_SHARED: 'false', INGEST_BATCH_MAX: '50', DATABASE_URL: '' });
-    expect(env).toMatchObject({ INGEST_SHARED: false, INGEST_BATCH_MAX: 50 });
+    const env = loadIngestEnv({ MQTT_URL: 'mqtts://broker:8883', INGEST_SHARED: 'false', INGEST_BATCH_MAX: '50', INGEST_CONCURRENCY: '1', DATABASE_URL: '' });
+    expect(env).toMatchObject({ INGEST_SHARED: false, INGEST_BATCH_MAX: 50, INGEST_CONCURRENCY: 1 });
+    expect(() => loadIngestEnv({ MQTT_URL: 'mqtt://h', INGEST_CONCURRENCY: '0' })).toThrow(/INGEST_CONCURRENCY/);
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
