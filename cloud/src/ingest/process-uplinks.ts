@@ -198,11 +198,8 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
       }));
     }
   }
-  const newHeartbeatUplinks = new Set<number>();
-  for (const hb of heartbeats) {
-    // One by one so a redelivered heartbeat is recognised as a duplicate of its own uplink.
-    if ((await insertHeartbeats(tx, [hb])) > 0) newHeartbeatUplinks.add(hb.uplinkId);
-  }
+  // a redelivered heartbeat inserts nothing, so its uplink is marked a duplicate
+  const newHeartbeatUplinks = await insertHeartbeats(tx, heartbeats);
   const freshHeartbeats = heartbeats.filter((h) => newHeartbeatUplinks.has(h.uplinkId));
   let heartbeatDays: { patientId: string | null; sampledAt: Date }[] = [];
   if (freshHeartbeats.length > 0) {

@@ -38,14 +38,20 @@ const toHeartbeat = (r: HeartbeatRow): StoredHeartbeat => ({
 });
 
 /** Inserts heartbeats; returns how many were new (a redelivered heartbeat is ignored). */
-export async function insertHeartbeats(q: Queryable, heartbeats: readonly NewHeartbeat[]): Promise<number> {
-  if (heartbeats.length === 0) return 0;
-  const { rowCount } = await q.query(
+/**
+ * Inserts heartbeats, skipping any already stored (same cap, boot and uptime: a re-sent uplink); within one
+ * call the first of two identical heartbeats wins. Returns the uplink ids whose heartbeat was new.
+ */
+export async function insertHeartbeats(q: Queryable, heartbeats: readonly NewHeartbeat[]): Promise<Set<number>> {
+  if (heartbeats.length === 0) return new Set();
+  const { rows } = await q.query<{ uplink_id: number }>(
     `INSERT INTO heartbeats (device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id)
      SELECT h.device_id, h.boot, h.uptime_s, h.sampled_at, h.received_at, h.metrics::jsonb, h.uplink_id
        FROM unnest($1::uuid[], $2::int[], $3::int8[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::int8[])
-            AS h(device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id)
-     ON CONFLICT (device_id, boot, uptime_s) DO NOTHING`,
+            WITH ORDINALITY AS h(device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id, ord)
+      ORDER BY h.ord
+     ON CONFLICT (device_id, boot, uptime_s) DO NOTHING
+     RETURNING uplink_id`,
     [
       heartbeats.map((h) => h.deviceId),
       heartbeats.map((h) => h.boot),
@@ -56,7 +62,7 @@ export async function insertHeartbeats(q: Queryable, heartbeats: readonly NewHea
       heartbeats.map((h) => h.uplinkId),
     ],
   );
-  return rowCount;
+  return new Set(rows.map((r) => Number(r.uplink_id)));
 }
 
 const SELECT_HEARTBEATS = 'SELECT id, device_id, boot, uptime_s, sampled_at, received_at, metrics, uplink_id FROM heartbeats';

@@ -186,8 +186,12 @@ describe('uplinks, events, heartbeats, corrections, audit', () => {
     const { device } = await registerDevice(db, { serial: 'PC-0011' });
     const [uplinkId] = await storeUplinks(db, [{ receivedAt: new Date(), topic: 'pillcap/v1/PC-0011/up', topicSerial: 'PC-0011', payload: new Uint8Array() }]);
     const hb = { deviceId: device.id, boot: 2, uptimeS: 3600, sampledAt: null, receivedAt: new Date(), metrics: { batteryMv: 3900 }, uplinkId: uplinkId! };
-    expect(await insertHeartbeats(db, [hb])).toBe(1);
-    expect(await insertHeartbeats(db, [hb])).toBe(0);
+    expect(await insertHeartbeats(db, [hb])).toEqual(new Set([hb.uplinkId]));
+    expect(await insertHeartbeats(db, [hb])).toEqual(new Set());
+    // two uplinks carrying the same heartbeat in one call: the first one's is new, the second is a duplicate
+    const [first, second] = await storeUplinks(db, [1, 2].map(() => ({ receivedAt: new Date(), topic: 'pillcap/v1/PC-0011/up', topicSerial: 'PC-0011', payload: new Uint8Array() })));
+    const next = { ...hb, uptimeS: 7200 };
+    expect(await insertHeartbeats(db, [{ ...next, uplinkId: first! }, { ...next, uplinkId: second! }, { ...hb, uplinkId: second! }])).toEqual(new Set([first]));
     await recordTimeCorrections(db, [{ deviceId: device.id, uplinkId: uplinkId!, boot: 2, action: 'corrected_future', correctionS: -86400, detail: 'x' }]);
     expect(await listTimeCorrections(db, device.id)).toMatchObject([{ action: 'corrected_future', correctionS: -86400, boot: 2 }]);
     await appendAudit(db, { actor: 'cli', action: 'device.register', target: 'PC-0011', detail: { a: 1 } });
