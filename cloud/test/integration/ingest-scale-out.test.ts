@@ -81,6 +81,29 @@ async function countEvents(serials: string[]): Promise<{ total: number; distinct
   return { total: rows[0]!.total, distinct: rows[0]!.distinct_seqs };
 }
 
+/**
+ * Each cap sends `batches` batches of `perBatch` events without waiting for acks (like a cap catching up).
+ * Resolves with the last seq once everything is published.
+ */
+async function sendBatches(fleet: readonly TestCap[], batches: number, perBatch: number): Promise<number> {
+  await Promise.all(
+    fleet.map(async (cap) => {
+      for (let k = 0; k < batches; k++) {
+        const from = k * perBatch + 1;
+        await cap.send(makeBatch(cap.serial, makeEvents(from, from + perBatch - 1, { uptimeStartS: 1000 + from * 60 }), { logTailSeq: 1 }));
+      }
+    }),
+  );
+  return batches * perBatch;
+}
+
+/** `sendBatches`, then waits until every cap is acked through its last seq, which it returns. */
+async function catchUp(fleet: readonly TestCap[], batches: number, perBatch: number): Promise<number> {
+  const last = await sendBatches(fleet, batches, perBatch);
+  await Promise.all(fleet.map((cap) => cap.waitForAck(last, 30_000)));
+  return last;
+}
+
 describe('scale out', () => {
   it('two ingestors on one subscription: no double count, nothing lost', async () => {
     const a = ingestor('a');
@@ -88,18 +111,7 @@ describe('scale out', () => {
     await Promise.all([a.start(), b.start()]);
     const fleet = await setupCaps('P', 5);
     const batches = 10;
-    const perBatch = 5;
-    // Each cap sends 10 batches of 5 events without waiting for acks (like a cap catching up).
-    await Promise.all(
-      fleet.map(async (cap) => {
-        for (let k = 0; k < batches; k++) {
-          const from = k * perBatch + 1;
-          await cap.send(makeBatch(cap.serial, makeEvents(from, from + perBatch - 1, { uptimeStartS: 1000 + from * 60 }), { logTailSeq: 1 }));
-        }
-      }),
-    );
-    const last = batches * perBatch;
-    await Promise.all(fleet.map((cap) => cap.waitForAck(last, 30_000)));
+    const last = await catchUp(fleet, batches, 5);
     const counts = await countEvents(fleet.map((c) => c.serial));
     expect(counts).toEqual({ total: fleet.length * last, distinct: fleet.length * last });
     const uplinkCount = fleet.length * batches;
@@ -135,17 +147,7 @@ describe('scale out', () => {
     await c.start();
     const fleet = await setupCaps('Q', 4);
     const batches = 12;
-    const perBatch = 4;
-    await Promise.all(
-      fleet.map(async (cap) => {
-        for (let k = 0; k < batches; k++) {
-          const from = k * perBatch + 1;
-          await cap.send(makeBatch(cap.serial, makeEvents(from, from + perBatch - 1, { uptimeStartS: 1000 + from * 60 }), { logTailSeq: 1 }));
-        }
-      }),
-    );
-    const last = batches * perBatch;
-    await Promise.all(fleet.map((cap) => cap.waitForAck(last, 30_000)));
+    const last = await catchUp(fleet, batches, 4);
     expect(await countEvents(fleet.map((cap) => cap.serial))).toEqual({ total: fleet.length * last, distinct: fleet.length * last });
     expect(c.stats.commits).toBeGreaterThanOrEqual((fleet.length * batches) / 3);
     const { rows } = await db.query<{ serial: string; ack_seq: number }>('SELECT serial, ack_seq FROM devices WHERE serial = ANY($1::text[]) ORDER BY serial', [
@@ -177,21 +179,13 @@ describe('scale out', () => {
     await first.start();
 
     const batches = 8;
-    const perBatch = 4;
-    const sendAll = Promise.all(
-      fleet.map(async (cap) => {
-        for (let k = 0; k < batches; k++) {
-          const from = k * perBatch + 1;
-          await cap.send(makeBatch(cap.serial, makeEvents(from, from + perBatch - 1, { uptimeStartS: 1000 + from * 60 }), { logTailSeq: 1 }));
-        }
-      }),
-    );
+    const sendAll = sendBatches(fleet, batches, 4);
     await inTransaction;
     // Kill: the socket drops without further PUBACKs, the connection dies inside the open transaction.
     await first.kill();
     faulty.kill();
     releaseGate();
-    await sendAll;
+    const last = await sendAll;
     expect(fleet.every((cap) => cap.acks.length === 0)).toBe(true);
     expect(first.stats.commits).toBe(0);
 
@@ -199,7 +193,6 @@ describe('scale out', () => {
     // are swept.
     const second = ingestor('k', { sharedGroup: null, staleAfterMs: 200, sweepIntervalMs: 100 });
     await second.start();
-    const last = batches * perBatch;
     await Promise.all(fleet.map((cap) => cap.waitForAck(last, 30_000)));
     const counts = await countEvents(fleet.map((c) => c.serial));
     expect(counts).toEqual({ total: fleet.length * last, distinct: fleet.length * last });
