@@ -65,6 +65,8 @@ export interface Firmware {
 export const LOW_BATTERY_MV = 3500;
 const LOW_BATTERY_CLEAR_MV = 3600;
 const BATTERY_CHECK_MS = 3600000;
+/** The diagnostics that are counters (takeCounters resets them); bootCount and lastResetReason are gauges. */
+const COUNTER_KEYS = ['lidOpenCount', 'lidBounceCount', 'buttonPresses', 'watchdogNearMiss', 'unexpectedReboots', 'remindersDue', 'dosesMissed'] as const;
 
 export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware {
   const flash = ports.flash;
@@ -109,25 +111,9 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
     },
     takeCounters(): DiagnosticCounters {
       diagnostics.watchdogNearMiss = watchdog.nearMisses;
-      const copy: DiagnosticCounters = {
-        lidOpenCount: diagnostics.lidOpenCount,
-        lidBounceCount: diagnostics.lidBounceCount,
-        buttonPresses: diagnostics.buttonPresses,
-        watchdogNearMiss: diagnostics.watchdogNearMiss,
-        unexpectedReboots: diagnostics.unexpectedReboots,
-        bootCount: diagnostics.bootCount,
-        lastResetReason: diagnostics.lastResetReason,
-        remindersDue: diagnostics.remindersDue,
-        dosesMissed: diagnostics.dosesMissed,
-      };
-      diagnostics.lidOpenCount = 0;
-      diagnostics.lidBounceCount = 0;
-      diagnostics.buttonPresses = 0;
-      diagnostics.watchdogNearMiss = 0;
+      const copy: DiagnosticCounters = { ...diagnostics };
+      for (const k of COUNTER_KEYS) diagnostics[k] = 0;
       watchdog.nearMisses = 0;
-      diagnostics.unexpectedReboots = 0;
-      diagnostics.remindersDue = 0;
-      diagnostics.dosesMissed = 0;
       ports.power.setRetained(RetainedSlot.CrashCount, 0);
       return copy;
     },

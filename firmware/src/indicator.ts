@@ -64,7 +64,7 @@ export class Indicator {
     this.step_(pattern, 0);
   }
 
-  /** Direct control for the factory console. */
+  /** Drives both outputs (a pattern step; also direct control). */
   set(led: 0 | 1, buzzer: 0 | 1): void {
     this.ports_.led.write(led);
     this.ports_.buzzer.write(buzzer);
@@ -74,13 +74,11 @@ export class Indicator {
     if (i >= pattern.length) {
       this.stepTimer_ = undefined;
       this.playing_ = false;
-      this.ports_.led.write(0);
-      this.ports_.buzzer.write(0);
+      this.set(0, 0);
       return;
     }
     const s = pattern[i];
-    this.ports_.led.write(s[0]);
-    this.ports_.buzzer.write(s[1]);
+    this.set(s[0], s[1]);
     this.stepTimer_ = this.ports_.timers.setTimeout(() => this.step_(pattern, i + 1), s[2]);
   }
 

@@ -41,7 +41,8 @@ export function bundleIdentity(text: string, bundlePath = 'bundle'): BundleIdent
   if (!body.includes(literal)) throw new BundleError(bundlePath, `image hash ${claimed} of the header is not compiled into the code`);
   const recomputed = createHash('sha256').update(body.split(literal).join(JSON.stringify(PLACEHOLDER))).digest('hex').slice(0, IMAGE_HASH_HEX_DIGITS);
   if (recomputed !== claimed) throw new BundleError(bundlePath, `corrupt bundle: code hashes to ${recomputed}, header says ${claimed}`);
-  const build = /buildUnixS:\s*(\d+)/.exec(body);
+  // The minifier may write the build time in hex (firmware/build/build-firmware.ts, minifyBundle).
+  const build = /buildUnixS:\s*(0x[0-9a-fA-F]+|\d+)/.exec(body);
   return { version: header[1], imageHash: claimed, buildUnixS: build ? Number(build[1]) : 0, bytes: Buffer.byteLength(text) };
 }
 

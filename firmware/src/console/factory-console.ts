@@ -31,6 +31,27 @@ export const CONSOLE_COMMANDS = ['ident', 'selftest', 'lid?', 'button?', 'led', 
 
 type Reply = Record<string, unknown>;
 
+/** The `key=value` arguments among the words of a line (after the command word). */
+function parseArgs(words: string[]): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (let i = 1; i < words.length; i++) {
+    const eq = words[i].indexOf('=');
+    if (eq > 0) args[words[i].slice(0, eq)] = words[i].slice(eq + 1);
+  }
+  return args;
+}
+
+function internalError(e: unknown): Reply {
+  return { ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+function badArgument(expected: string): Reply {
+  return { ok: false, error: 'bad_argument', expected };
+}
+
+/** The `log stats` reply fields, in reply order (LogStats without the oldest event). */
+const LOG_STATS_KEYS = ['count', 'oldestSeq', 'newestSeq', 'ackSeq', 'nextSeq', 'bytesUsed', 'capacityBytes', 'droppedTotal', 'blocksInUse', 'blockCount'] as const;
+
 /** Reply callback of an extension command; call it exactly once, now or later (asynchronous commands). */
 export type ConsoleReplyFn = (reply: Reply) => void;
 /** An extension command: the words of the line, its `key=value` arguments, and the reply callback. */
@@ -71,25 +92,19 @@ export class FactoryConsole {
       return;
     }
     let reply: Reply;
-    let after: (() => void) | undefined;
     try {
-      const r = this.execute_(line);
-      reply = r.reply;
-      after = r.after;
+      reply = this.execute_(line);
     } catch (e) {
-      reply = { ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) };
+      reply = internalError(e);
     }
     this.ctx_.ports.console.writeLine(JSON.stringify(reply));
-    if (after) after();
+    // `ship` replies first, then enters shipping mode
+    if (reply.shipping === true) this.ship_();
   }
 
   private runExtension_(handler: ConsoleCommandHandler, line: string): void {
     const words = line.split(/\s+/);
-    const args: Record<string, string> = {};
-    for (let i = 1; i < words.length; i++) {
-      const eq = words[i].indexOf('=');
-      if (eq > 0) args[words[i].slice(0, eq)] = words[i].slice(eq + 1);
-    }
+    const args = parseArgs(words);
     let answered = false;
     const reply: ConsoleReplyFn = (r) => {
       if (answered) return;
@@ -99,98 +114,82 @@ export class FactoryConsole {
     try {
       handler(words, args, reply);
     } catch (e) {
-      reply({ ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) });
+      reply(internalError(e));
     }
   }
 
-  private execute_(line: string): { reply: Reply; after?: () => void } {
+  private execute_(line: string): Reply {
     const words = line.split(/\s+/);
     const cmd = words[0];
-    const args: Record<string, string> = {};
-    for (let i = 1; i < words.length; i++) {
-      const eq = words[i].indexOf('=');
-      if (eq > 0) args[words[i].slice(0, eq)] = words[i].slice(eq + 1);
-    }
+    const args = parseArgs(words);
     const { ports } = this.ctx_;
     switch (cmd) {
       case 'ident':
         return {
-          reply: {
-            ok: true,
-            serial: this.ctx_.serial,
-            provisioned: this.isProvisioned_(),
-            firmware: ports.build.version,
-            imageHash: ports.build.imageHash,
-            bootCount: this.ctx_.time.boot,
-            resetReason: this.ctx_.resetReason,
-          },
+          ok: true,
+          serial: this.ctx_.serial,
+          provisioned: this.isProvisioned_(),
+          firmware: ports.build.version,
+          imageHash: ports.build.imageHash,
+          bootCount: this.ctx_.time.boot,
+          resetReason: this.ctx_.resetReason,
         };
       case 'selftest':
-        return { reply: this.selftest() };
+        return this.selftest();
       case 'lid?':
-        return { reply: { ok: true, lid: ports.lid.read() === 1 ? 'open' : 'closed' } };
+        return { ok: true, lid: ports.lid.read() === 1 ? 'open' : 'closed' };
       case 'button?':
-        return { reply: { ok: true, button: ports.button.read() === 1 ? 'pressed' : 'released' } };
+        return { ok: true, button: ports.button.read() === 1 ? 'pressed' : 'released' };
       case 'led':
-        if (words[1] !== 'on' && words[1] !== 'off') return { reply: { ok: false, error: 'bad_argument', expected: 'led on|off' } };
+        if (words[1] !== 'on' && words[1] !== 'off') return badArgument('led on|off');
         ports.led.write(words[1] === 'on' ? 1 : 0);
-        return { reply: { ok: true, led: words[1] } };
+        return { ok: true, led: words[1] };
       case 'buzz': {
         const ms = Number(words[1]);
-        if (!(Math.floor(ms) === ms && ms >= 1 && ms <= 5000)) return { reply: { ok: false, error: 'bad_argument', expected: 'buzz <1..5000 ms>' } };
+        if (!(Math.floor(ms) === ms && ms >= 1 && ms <= 5000)) return badArgument('buzz <1..5000 ms>');
         if (this.buzzTimer_ !== undefined) ports.timers.clear(this.buzzTimer_);
         ports.buzzer.write(1);
         this.buzzTimer_ = ports.timers.setTimeout(() => {
           this.buzzTimer_ = undefined;
           ports.buzzer.write(0);
         }, ms);
-        return { reply: { ok: true, buzzMs: ms } };
+        return { ok: true, buzzMs: ms };
       }
       case 'provision': {
         const serial = args.serial;
-        if (serial === undefined || !SERIAL_PATTERN.test(serial)) return { reply: { ok: false, error: 'bad_argument', expected: 'provision serial=<A-Z0-9- 4..32>' } };
+        if (serial === undefined || !SERIAL_PATTERN.test(serial)) return badArgument('provision serial=<A-Z0-9- 4..32>');
         if (this.isProvisioned_() && serial !== this.ctx_.serial && args.force !== '1') {
-          return { reply: { ok: false, error: 'already_provisioned', serial: this.ctx_.serial } };
+          return { ok: false, error: 'already_provisioned', serial: this.ctx_.serial };
         }
         this.ctx_.provision(serial);
-        return { reply: { ok: true, serial } };
+        return { ok: true, serial };
       }
       case 'log':
-        if (words[1] !== 'stats') return { reply: { ok: false, error: 'unknown_command', command: line } };
-        return { reply: this.logStats_() };
+        if (words[1] !== 'stats') return { ok: false, error: 'unknown_command', command: line };
+        return this.logStats_();
       case 'time': {
         if (args.set !== undefined) {
           const unixS = Number(args.set);
           const r = this.ctx_.time.setWall(unixS, TimeSource.Factory);
-          if (!r.accepted) return { reply: { ok: false, error: 'rejected', reason: r.reason } };
-          return { reply: { ok: true, anchor: this.ctx_.time.anchor(), correctionS: r.correctionS } };
+          if (!r.accepted) return { ok: false, error: 'rejected', reason: r.reason };
+          return { ok: true, anchor: this.ctx_.time.anchor(), correctionS: r.correctionS };
         }
-        return { reply: { ok: true, anchor: this.ctx_.time.anchor() } };
+        return { ok: true, anchor: this.ctx_.time.anchor() };
       }
       case 'ship':
-        return { reply: { ok: true, shipping: true }, after: () => this.ship_() };
+        return { ok: true, shipping: true };
       case 'help':
-        return { reply: { ok: true, commands: CONSOLE_COMMANDS.concat(Object.keys(this.extensions_)) } };
+        return { ok: true, commands: CONSOLE_COMMANDS.concat(Object.keys(this.extensions_)) };
       default:
-        return { reply: { ok: false, error: 'unknown_command', command: cmd } };
+        return { ok: false, error: 'unknown_command', command: cmd };
     }
   }
 
   private logStats_(): Reply {
     const s = this.ctx_.log.stats();
-    return {
-      ok: true,
-      count: s.count,
-      oldestSeq: s.oldestSeq,
-      newestSeq: s.newestSeq,
-      ackSeq: s.ackSeq,
-      nextSeq: s.nextSeq,
-      bytesUsed: s.bytesUsed,
-      capacityBytes: s.capacityBytes,
-      droppedTotal: s.droppedTotal,
-      blocksInUse: s.blocksInUse,
-      blockCount: s.blockCount,
-    };
+    const r: Reply = { ok: true };
+    for (const k of LOG_STATS_KEYS) r[k] = s[k];
+    return r;
   }
 
   /** On-board checks that need no fixture; the station adds lid/button actuation around them. */

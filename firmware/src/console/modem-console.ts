@@ -61,7 +61,11 @@ export class ModemConsole {
   private pendingUpload_: Uint8Array | undefined;
   private readonly staged_: Record<string, string> = {};
 
-  constructor(private readonly ctx_: FirmwareContext) {}
+  private readonly ctx_: FirmwareContext;
+
+  constructor(ctx_: FirmwareContext) {
+    this.ctx_ = ctx_;
+  }
 
   /**
    * Registers `battery?` and `modem ...` on the factory console. The station sends `modem off` before `ship`:

@@ -67,7 +67,6 @@ export interface LogStats {
   oldestSeq: number; // 0 when empty
   newestSeq: number; // 0 when empty
   oldest?: StoredEvent; // the oldest pending event (its boot/uptime/unixS give the queue age)
-  oldestUptime?: { boot: number; uptimeS: number; unixS?: number };
   ackSeq: number;
   nextSeq: number;
   bytesUsed: number; // bytes written in blocks that still hold data
@@ -118,23 +117,34 @@ interface BlockInfo {
   maxSeq_: number;
 }
 
+/** One record as parsed from flash (module-internal: `_` names are shortened by the build). */
 interface ParsedRecord {
-  tag: number;
-  offset: number;
-  size: number;
-  event?: StoredEvent;
-  copied_?: boolean;
-  boot?: number;
-  ackSeq?: number;
-  droppedTotal?: number;
+  size_: number;
+  event_?: StoredEvent; // an event record; otherwise a state record with the fields below
+  boot_?: number;
+  ackSeq_?: number;
+  droppedTotal_?: number;
   retireGen_?: number;
-  level?: number;
-  nextSeq?: number;
+  level_?: number;
+  nextSeq_?: number;
 }
 
 function isTherapy(kind: number): boolean {
-  for (let i = 0; i < THERAPY_EVENT_KINDS.length; i++) if (THERAPY_EVENT_KINDS[i] === kind) return true;
-  return false;
+  return THERAPY_EVENT_KINDS.indexOf(kind as EventKind) >= 0;
+}
+
+/** Little-endian u32 field of a header or record. */
+function get32(dv: DataView, at: number): number {
+  return dv.getUint32(at, true);
+}
+
+function set32(dv: DataView, at: number, v: number): void {
+  dv.setUint32(at, v, true);
+}
+
+/** Writes the crc32 of `buf[0, end)` at `end` (the last field of headers and records). */
+function seal(buf: Uint8Array, dv: DataView, end: number): void {
+  set32(dv, end, crc32(buf, 0, end));
 }
 
 function isSignedArg(kind: number, index: number): boolean {
@@ -157,8 +167,8 @@ export class EventLog {
   private dropped_ = 0;
   private bootCounter_ = 0;
   private version_ = 0;
-  private pendingCache_: { version: number; limit: number; events: StoredEvent[] } | undefined;
-  private statsCache_: { version: number; stats: LogStats } | undefined;
+  private pendingCache_: { version_: number; limit_: number; events_: StoredEvent[] } | undefined;
+  private statsCache_: { version_: number; stats_: LogStats } | undefined;
   private recovered_ = false;
 
   constructor(flash: Flash, options: EventLogOptions = {}) {
@@ -186,10 +196,6 @@ export class EventLog {
   get boot(): number {
     return this.bootCounter_;
   }
-  /** Usable bytes per block for records (after the header). */
-  get recordBytesPerBlock(): number {
-    return this.blockSize_ - LOG_HEADER_SIZE;
-  }
 
   /** Size in flash of one event record with `nargs` arguments. */
   recordSize(nargs: number, withUnix: boolean): number {
@@ -209,13 +215,13 @@ export class EventLog {
     let records = 0;
     let corrupt = 0;
     let garbage = 0;
-    const retirements: { gen: number; level: number }[] = [];
+    const retirements: [gen: number, level: number][] = [];
     for (let i = 0; i < this.count_; i++) {
       const buf = this.readBlock_(i);
       const info: BlockInfo = { index_: i, state_: BlockState.Erased, gen_: 0, writeOffset_: 0, events_: 0, minSeq_: 0, maxSeq_: 0 };
       this.blocks_.push(info);
       const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      if (dv.getUint32(0, true) !== BLOCK_MAGIC || dv.getUint32(28, true) !== crc32(buf, 0, 28)) {
+      if (get32(dv, 0) !== BLOCK_MAGIC || get32(dv, 28) !== crc32(buf, 0, 28)) {
         if (!this.allErased_(buf, 0)) {
           info.state_ = BlockState.Garbage;
           garbage++;
@@ -223,24 +229,24 @@ export class EventLog {
         continue;
       }
       info.state_ = BlockState.Valid;
-      info.gen_ = dv.getUint32(4, true);
+      info.gen_ = get32(dv, 4);
       if (info.gen_ > this.maxGen_) this.maxGen_ = info.gen_;
-      headerNextSeq = Math.max(headerNextSeq, dv.getUint32(8, true));
-      this.acked_ = Math.max(this.acked_, dv.getUint32(12, true));
-      this.dropped_ = Math.max(this.dropped_, dv.getUint32(16, true));
+      headerNextSeq = Math.max(headerNextSeq, get32(dv, 8));
+      this.acked_ = Math.max(this.acked_, get32(dv, 12));
+      this.dropped_ = Math.max(this.dropped_, get32(dv, 16));
       this.bootCounter_ = Math.max(this.bootCounter_, dv.getUint16(20, true));
       const scan = this.scanRecords_(buf, (r) => {
-        if (r.event) {
+        if (r.event_) {
           records++;
-          this.noteEvent_(info, r.event.seq);
-          if (r.event.seq > maxSeq) maxSeq = r.event.seq;
-          if (r.event.boot > this.bootCounter_) this.bootCounter_ = r.event.boot;
+          this.noteEvent_(info, r.event_.seq);
+          if (r.event_.seq > maxSeq) maxSeq = r.event_.seq;
+          if (r.event_.boot > this.bootCounter_) this.bootCounter_ = r.event_.boot;
         } else {
-          this.acked_ = Math.max(this.acked_, r.ackSeq as number);
-          this.dropped_ = Math.max(this.dropped_, r.droppedTotal as number);
-          this.bootCounter_ = Math.max(this.bootCounter_, r.boot as number);
-          headerNextSeq = Math.max(headerNextSeq, r.nextSeq as number);
-          if (r.retireGen_ !== NO_GEN) retirements.push({ gen: r.retireGen_ as number, level: r.level as number });
+          this.acked_ = Math.max(this.acked_, r.ackSeq_ as number);
+          this.dropped_ = Math.max(this.dropped_, r.droppedTotal_ as number);
+          this.bootCounter_ = Math.max(this.bootCounter_, r.boot_ as number);
+          headerNextSeq = Math.max(headerNextSeq, r.nextSeq_ as number);
+          if (r.retireGen_ !== NO_GEN) retirements.push([r.retireGen_ as number, r.level_ as number]);
         }
       });
       corrupt += scan.damaged;
@@ -253,9 +259,9 @@ export class EventLog {
     this.seqNext_ = Math.max(maxSeq + 1, headerNextSeq, this.acked_ + 1);
     let resumed = false;
     for (let i = 0; i < retirements.length; i++) {
-      const victim = this.blockByGen_(retirements[i].gen);
+      const victim = this.blockByGen_(retirements[i][0]);
       if (victim && victim !== this.head_) {
-        this.finishCompaction_(victim, retirements[i].level);
+        this.finishCompaction_(victim, retirements[i][1]);
         resumed = true;
       }
     }
@@ -314,7 +320,7 @@ export class EventLog {
       if (e.timeSource !== undefined) event.timeSource = e.timeSource;
     }
     const droppedBefore = this.dropped_;
-    this.writeEvent_(event, false);
+    this.writeEvent_(event);
     if (this.dropped_ > droppedBefore) this.recordOverflow_(this.dropped_ - droppedBefore, e);
     return seq;
   }
@@ -334,8 +340,8 @@ export class EventLog {
   /** The oldest `limit` unacknowledged events, ascending seq. */
   pending(limit: number): StoredEvent[] {
     this.ensureRecovered_();
-    if (this.pendingCache_ && this.pendingCache_.version === this.version_ && this.pendingCache_.limit >= limit) {
-      return this.pendingCache_.events.slice(0, limit);
+    if (this.pendingCache_ && this.pendingCache_.version_ === this.version_ && this.pendingCache_.limit_ >= limit) {
+      return this.pendingCache_.events_.slice(0, limit);
     }
     const out: StoredEvent[] = [];
     const order = this.validBlocksByGen_();
@@ -343,8 +349,8 @@ export class EventLog {
       const b = order[i];
       if (b.events_ === 0 || b.maxSeq_ <= this.acked_) continue;
       if (out.length >= limit && b.minSeq_ > out[out.length - 1].seq) continue;
-      this.scanRecords_(this.readBlock_(b.index_), (r) => {
-        const e = r.event;
+      this.scanBlock_(b, (r) => {
+        const e = r.event_;
         if (!e || e.seq <= this.acked_) return;
         if (out.length >= limit && e.seq >= out[out.length - 1].seq) return;
         let at = out.length;
@@ -354,13 +360,13 @@ export class EventLog {
         if (out.length > limit) out.length = limit;
       });
     }
-    this.pendingCache_ = { version: this.version_, limit, events: out.slice() };
+    this.pendingCache_ = { version_: this.version_, limit_: limit, events_: out.slice() };
     return out;
   }
 
   stats(): LogStats {
     this.ensureRecovered_();
-    if (this.statsCache_ && this.statsCache_.version === this.version_) return this.statsCache_.stats;
+    if (this.statsCache_ && this.statsCache_.version_ === this.version_) return this.statsCache_.stats_;
     let count = 0;
     let newest = 0;
     let bytesUsed = 0;
@@ -377,8 +383,8 @@ export class EventLog {
       if (b.minSeq_ > this.acked_) {
         count += b.events_;
       } else {
-        this.scanRecords_(this.readBlock_(b.index_), (r) => {
-          if (r.event && r.event.seq > this.acked_) count++;
+        this.scanBlock_(b, (r) => {
+          if (r.event_ && r.event_.seq > this.acked_) count++;
         });
       }
     }
@@ -395,11 +401,8 @@ export class EventLog {
       blocksInUse: inUse,
       blockCount: this.count_,
     };
-    if (oldest) {
-      stats.oldest = oldest;
-      stats.oldestUptime = oldest.unixS === undefined ? { boot: oldest.boot, uptimeS: oldest.uptimeS } : { boot: oldest.boot, uptimeS: oldest.uptimeS, unixS: oldest.unixS };
-    }
-    this.statsCache_ = { version: this.version_, stats };
+    if (oldest) stats.oldest = oldest;
+    this.statsCache_ = { version_: this.version_, stats_: stats };
     return stats;
   }
 
@@ -409,8 +412,8 @@ export class EventLog {
     const out: StoredEvent[] = [];
     const order = this.validBlocksByGen_();
     for (let i = 0; i < order.length; i++) {
-      this.scanRecords_(this.readBlock_(order[i].index_), (r) => {
-        if (r.event) out.push(r.event);
+      this.scanBlock_(order[i], (r) => {
+        if (r.event_) out.push(r.event_);
       });
     }
     out.sort((a, b) => a.seq - b.seq);
@@ -435,8 +438,17 @@ export class EventLog {
     return Math.ceil(n / this.align_) * this.align_;
   }
 
+  /** Flash address of block `i` of the region. */
+  private addr_(i: number): number {
+    return (this.first_ + i) * this.blockSize_;
+  }
+
   private readBlock_(i: number): Uint8Array {
-    return this.flash_.read((this.first_ + i) * this.blockSize_, this.blockSize_);
+    return this.flash_.read(this.addr_(i), this.blockSize_);
+  }
+
+  private scanBlock_(b: BlockInfo, visit: (r: ParsedRecord) => void): void {
+    this.scanRecords_(this.readBlock_(b.index_), visit);
   }
 
   private allErased_(buf: Uint8Array, from: number): boolean {
@@ -473,7 +485,7 @@ export class EventLog {
       const r = this.parseRecord_(buf, off);
       if (r) {
         visit(r);
-        off += r.size;
+        off += r.size_;
         end = off;
         inDamage = false;
       } else {
@@ -504,32 +516,30 @@ export class EventLog {
       return undefined;
     }
     if (off + size > buf.length) return undefined;
-    if (dv.getUint32(size - 4, true) !== crc32(buf, off, off + size - 4)) return undefined;
+    if (get32(dv, size - 4) !== crc32(buf, off, off + size - 4)) return undefined;
     if (tag === STATE_TAG) {
       return {
-        tag,
-        offset: off,
-        size,
-        level: buf[off + 1],
-        boot: dv.getUint16(2, true),
-        ackSeq: dv.getUint32(4, true),
-        droppedTotal: dv.getUint32(8, true),
-        retireGen_: dv.getUint32(12, true),
-        nextSeq: dv.getUint32(16, true),
+        size_: size,
+        level_: buf[off + 1],
+        boot_: dv.getUint16(2, true),
+        ackSeq_: get32(dv, 4),
+        droppedTotal_: get32(dv, 8),
+        retireGen_: get32(dv, 12),
+        nextSeq_: get32(dv, 16),
       };
     }
     const kind = buf[off + 1] as EventKind;
     const nargs = buf[off + 2];
     const flags = buf[off + 3];
-    const event: StoredEvent = { seq: dv.getUint32(4, true), boot: dv.getUint16(12, true), uptimeS: dv.getUint32(8, true), kind, args: [] };
+    const event: StoredEvent = { seq: get32(dv, 4), boot: dv.getUint16(12, true), uptimeS: get32(dv, 8), kind, args: [] };
     let p = EVENT_FIXED;
     if (flags & FLAG_UNIX) {
-      event.unixS = dv.getUint32(p, true);
+      event.unixS = get32(dv, p);
       event.timeSource = (flags >> 4) as TimeSource;
       p += 4;
     }
-    for (let i = 0; i < nargs; i++, p += 4) event.args.push(isSignedArg(kind, i) ? dv.getInt32(p, true) : dv.getUint32(p, true));
-    return { tag, offset: off, size, event, copied_: (flags & FLAG_COPIED) !== 0 };
+    for (let i = 0; i < nargs; i++, p += 4) event.args.push(isSignedArg(kind, i) ? dv.getInt32(p, true) : get32(dv, p));
+    return { size_: size, event_: event };
   }
 
   private encodeEvent_(e: StoredEvent, copied: boolean): Uint8Array {
@@ -541,19 +551,17 @@ export class EventLog {
     buf[1] = e.kind;
     buf[2] = e.args.length;
     buf[3] = (withUnix ? FLAG_UNIX : 0) | (copied ? FLAG_COPIED : 0) | (((withUnix && e.timeSource) || 0) << 4);
-    dv.setUint32(4, e.seq, true);
-    dv.setUint32(8, e.uptimeS, true);
+    set32(dv, 4, e.seq);
+    set32(dv, 8, e.uptimeS);
     dv.setUint16(12, e.boot, true);
     let p = EVENT_FIXED;
     if (withUnix) {
-      dv.setUint32(p, e.unixS as number, true);
+      set32(dv, p, e.unixS as number);
       p += 4;
     }
-    for (let i = 0; i < e.args.length; i++, p += 4) {
-      if (isSignedArg(e.kind, i)) dv.setInt32(p, e.args[i], true);
-      else dv.setUint32(p, e.args[i], true);
-    }
-    dv.setUint32(size - 4, crc32(buf, 0, size - 4), true);
+    // setInt32 and setUint32 store the same bytes for every value either accepts
+    for (let i = 0; i < e.args.length; i++, p += 4) dv.setInt32(p, e.args[i], true);
+    seal(buf, dv, size - 4);
     return buf;
   }
 
@@ -563,29 +571,33 @@ export class EventLog {
     buf[0] = STATE_TAG;
     buf[1] = level;
     dv.setUint16(2, this.bootCounter_, true);
-    dv.setUint32(4, this.acked_, true);
-    dv.setUint32(8, this.dropped_, true);
-    dv.setUint32(12, retireGen, true);
-    dv.setUint32(16, this.seqNext_, true);
-    dv.setUint32(this.stateSize_ - 4, crc32(buf, 0, this.stateSize_ - 4), true);
+    set32(dv, 4, this.acked_);
+    set32(dv, 8, this.dropped_);
+    set32(dv, 12, retireGen);
+    set32(dv, 16, this.seqNext_);
+    seal(buf, dv, this.stateSize_ - 4);
     return buf;
   }
 
-  private writeEvent_(e: StoredEvent, copied: boolean): void {
-    const bytes = this.encodeEvent_(e, copied);
-    const head = this.headWithRoom_(bytes.length);
-    this.flash_.write((this.first_ + head.index_) * this.blockSize_ + head.writeOffset_, bytes);
-    head.writeOffset_ += bytes.length;
-    this.noteEvent_(head, e.seq);
-    this.touch_();
+  private writeEvent_(e: StoredEvent): void {
+    this.write_(this.encodeEvent_(e, false), e.seq);
   }
 
   private writeState_(retireGen: number, level: number): void {
-    const bytes = this.encodeState_(retireGen, level);
+    this.write_(this.encodeState_(retireGen, level));
+  }
+
+  /** Appends a record at the head (opening a new head if needed); `seq` when it is an event. */
+  private write_(bytes: Uint8Array, seq?: number): void {
     const head = this.headWithRoom_(bytes.length);
-    this.flash_.write((this.first_ + head.index_) * this.blockSize_ + head.writeOffset_, bytes);
-    head.writeOffset_ += bytes.length;
+    this.put_(head, bytes, seq);
     this.touch_();
+  }
+
+  private put_(head: BlockInfo, bytes: Uint8Array, seq?: number): void {
+    this.flash_.write(this.addr_(head.index_) + head.writeOffset_, bytes);
+    head.writeOffset_ += bytes.length;
+    if (seq !== undefined) this.noteEvent_(head, seq);
   }
 
   /** The head block if `size` more bytes fit; otherwise open a new head (reclaiming space if needed). */
@@ -620,15 +632,15 @@ export class EventLog {
     const buf = new Uint8Array(LOG_HEADER_SIZE);
     buf.fill(0xff);
     const dv = new DataView(buf.buffer);
-    dv.setUint32(0, BLOCK_MAGIC, true);
-    dv.setUint32(4, this.maxGen_, true);
-    dv.setUint32(8, this.seqNext_, true);
-    dv.setUint32(12, this.acked_, true);
-    dv.setUint32(16, this.dropped_, true);
+    set32(dv, 0, BLOCK_MAGIC);
+    set32(dv, 4, this.maxGen_);
+    set32(dv, 8, this.seqNext_);
+    set32(dv, 12, this.acked_);
+    set32(dv, 16, this.dropped_);
     dv.setUint16(20, this.bootCounter_, true);
-    dv.setUint32(28, crc32(buf, 0, 28), true);
+    seal(buf, dv, 28);
     b.state_ = BlockState.Garbage; // until the header is down
-    this.flash_.write((this.first_ + b.index_) * this.blockSize_, buf);
+    this.flash_.write(this.addr_(b.index_), buf);
     b.state_ = BlockState.Valid;
     b.gen_ = this.maxGen_;
     b.writeOffset_ = LOG_HEADER_SIZE;
@@ -653,9 +665,9 @@ export class EventLog {
       if (!oldest || b.gen_ < oldest.gen_) oldest = b;
       let ackedBytes = LOG_HEADER_SIZE;
       let diagBytes = 0;
-      this.scanRecords_(this.readBlock_(b.index_), (r) => {
-        if (!r.event || r.event.seq <= this.acked_) ackedBytes += r.size;
-        else if (!isTherapy(r.event.kind)) diagBytes += r.size;
+      this.scanBlock_(b, (r) => {
+        if (!r.event_ || r.event_.seq <= this.acked_) ackedBytes += r.size_;
+        else if (!isTherapy(r.event_.kind)) diagBytes += r.size_;
       });
       ackedBytes += this.blockSize_ - b.writeOffset_;
       if (ackedBytes > bestAckedBytes) {
@@ -681,8 +693,8 @@ export class EventLog {
 
   private compact_(victim: BlockInfo, level: number): void {
     let droppedHere = 0;
-    this.scanRecords_(this.readBlock_(victim.index_), (r) => {
-      if (r.event && r.event.seq > this.acked_ && !this.keeps_(level, r.event)) droppedHere++;
+    this.scanBlock_(victim, (r) => {
+      if (r.event_ && r.event_.seq > this.acked_ && !this.keeps_(level, r.event_)) droppedHere++;
     });
     // the state record names the victim first, so a cut during the copy is finished by recovery
     this.dropped_ += droppedHere;
@@ -693,12 +705,12 @@ export class EventLog {
   private finishCompaction_(victim: BlockInfo, level: number): void {
     const head = this.head_ as BlockInfo;
     const present: number[] = [];
-    this.scanRecords_(this.readBlock_(head.index_), (r) => {
-      if (r.event) present.push(r.event.seq);
+    this.scanBlock_(head, (r) => {
+      if (r.event_) present.push(r.event_.seq);
     });
     const keepers: StoredEvent[] = [];
-    this.scanRecords_(this.readBlock_(victim.index_), (r) => {
-      if (r.event && this.keeps_(level, r.event) && present.indexOf(r.event.seq) < 0) keepers.push(r.event);
+    this.scanBlock_(victim, (r) => {
+      if (r.event_ && this.keeps_(level, r.event_) && present.indexOf(r.event_.seq) < 0) keepers.push(r.event_);
     });
     let lost = 0;
     for (let i = 0; i < keepers.length; i++) {
@@ -707,9 +719,7 @@ export class EventLog {
         lost++; // cannot happen with the reclaim threshold; if it ever does, it is counted, not silent
         continue;
       }
-      this.flash_.write((this.first_ + head.index_) * this.blockSize_ + head.writeOffset_, bytes);
-      head.writeOffset_ += bytes.length;
-      this.noteEvent_(head, keepers[i].seq);
+      this.put_(head, bytes, keepers[i].seq);
     }
     if (lost > 0) this.dropped_ += lost;
     this.flash_.eraseBlock(this.first_ + victim.index_);
@@ -728,7 +738,7 @@ export class EventLog {
       if (cause.timeSource !== undefined) event.timeSource = cause.timeSource;
     }
     const before = this.dropped_;
-    this.writeEvent_(event, false);
+    this.writeEvent_(event);
     // writing the Overflow event can itself force another reclaim; report that too, without recursion depth
     if (this.dropped_ > before) this.recordOverflow_(this.dropped_ - before, cause);
   }

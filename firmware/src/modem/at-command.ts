@@ -98,6 +98,19 @@ export function requireFields(command: string, lines: string[], prefix: string, 
   return f;
 }
 
+/**
+ * A command `AT+<name>` (`name` as failures report it, e.g. `QIACT?`) whose information lines start with
+ * `+<NAME>:` (the name without `?`).
+ */
+export function read<A, R>(name: string, parse: (lines: string[], args: A) => R, timeoutMs = 2000): AtCommand<A, R> {
+  return { name, build: () => `AT+${name}`, timeoutMs, prefix: `+${name.replace('?', '')}:`, parse };
+}
+
+/** A read command answered by one `+<NAME>:` line of at least `min` fields, which `parse` turns into the result. */
+export function query<R>(name: string, min: number, parse: (fields: string[]) => R, timeoutMs = 2000): AtCommand<void, R> {
+  return read(name, (lines) => parse(requireFields(name, lines, `+${name.replace('?', '')}:`, min)), timeoutMs);
+}
+
 /** Quote a string argument. AT strings cannot carry `"`; reject instead of producing a broken command. */
 export function q(text: string): string {
   if (text.indexOf('"') >= 0 || text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) throw new Error(`AT string argument may not contain quotes or line breaks: ${text}`);

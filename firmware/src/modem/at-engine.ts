@@ -106,12 +106,19 @@ export class AtEngine {
   private readonly maxLine_: number;
   private readonly maxRecv_: number;
 
+  private readonly serial_: SerialPort;
+  private readonly timers_: Timers;
+  private readonly log_: (line: string) => void;
+
   constructor(
-    private readonly serial_: SerialPort,
-    private readonly timers_: Timers,
-    private readonly log_: (line: string) => void,
+    serial_: SerialPort,
+    timers_: Timers,
+    log_: (line: string) => void,
     options: AtEngineOptions = {},
   ) {
+    this.serial_ = serial_;
+    this.timers_ = timers_;
+    this.log_ = log_;
     this.maxLine_ = options.maxLineBytes ?? 1024;
     this.maxRecv_ = options.maxRecvBytes ?? 4096;
     serial_.onReadable((bytes) => this.feed(bytes));
@@ -266,7 +273,7 @@ export class AtEngine {
       if (line === f.text_) return; // echo before ATE0
       if (f.phase_ !== 'urc') {
         if (line === 'OK') return this.onOk_(f);
-        if (line === 'ERROR') return this.fail_(f, { kind: 'error', command: f.cmd_.name });
+        if (line === 'ERROR') return this.error_(f);
         if (line.startsWith('+CME ERROR:') || line.startsWith('+CMS ERROR:')) {
           const rest = line.slice(11).trim();
           const code = /^\d+$/.test(rest) ? Number(rest) : -1;
@@ -306,7 +313,7 @@ export class AtEngine {
   private onOk_(f: InFlight): void {
     if (f.phase_ === 'prompt') {
       // OK without a prompt: the modem did not take the payload.
-      return this.fail_(f, { kind: 'error', command: f.cmd_.name });
+      return this.error_(f);
     }
     if (f.cmd_.urc !== undefined && f.urcLine_ === undefined) {
       f.phase_ = 'urc';
@@ -324,9 +331,18 @@ export class AtEngine {
     this.serial_.write(payload);
   }
 
-  private complete_(f: InFlight): void {
+  /** The command in flight is over: its timer stops and the next one may start. */
+  private retire_(f: InFlight): void {
     this.clearTimer_(f);
     this.inflight_ = undefined;
+  }
+
+  private error_(f: InFlight): void {
+    this.fail_(f, { kind: 'error', command: f.cmd_.name });
+  }
+
+  private complete_(f: InFlight): void {
+    this.retire_(f);
     this.stats.consecutiveTimeouts = 0;
     const lines = f.urcLine_ !== undefined ? f.lines_.concat([f.urcLine_]) : f.lines_;
     let result: AtResult<unknown>;
@@ -342,8 +358,7 @@ export class AtEngine {
   }
 
   private fail_(f: InFlight, error: AtFailure): void {
-    this.clearTimer_(f);
-    this.inflight_ = undefined;
+    this.retire_(f);
     if (error.kind === 'timeout') {
       this.stats.timeouts++;
       this.stats.consecutiveTimeouts++;

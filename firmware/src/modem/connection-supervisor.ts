@@ -20,13 +20,13 @@
  */
 
 import type { Clock, ModemPower, Timers, TimerHandle } from '../ports/ports.ts';
-import type { AtCommand } from './at-command.ts';
+import { okCommand, q, type AtCommand } from './at-command.ts';
 import type { AtEngine, AtFailure, AtResult } from './at-engine.ts';
 import { at, cmeeNumeric, cpinRead, echoOff, gsn, qccid, qcfgSet, qgmr } from './commands/basic.ts';
 import { cbc, celevel, ceregEnable, ceregRead, cfun, isRegistered, parseCeregUrc, qcsq, qnwinfo, RegStat, type NetworkInfo, type Registration, type SignalQuality } from './commands/network.ts';
 import { parsePdpDeact, qiact, qiactRead, qicsgp, qideact } from './commands/pdp.ts';
-import { qmtcfgSsl, qsslcfg, type SslSetting } from './commands/tls.ts';
-import { MQTT_PKT_TIMEOUT_S, MQTT_RETRIES, parseQmtstat, qmtcfg, qmtclose, qmtconn, qmtconnRead, qmtdisc, qmtopen, qmtopenRead, qmtpub, qmtsub, type MqttSetting } from './commands/mqtt.ts';
+import { qmtcfgSsl } from './commands/tls.ts';
+import { MQTT_PKT_TIMEOUT_S, MQTT_RETRIES, parseQmtstat, qmtclose, qmtconn, qmtconnRead, qmtdisc, qmtopen, qmtopenRead, qmtpub, qmtsub } from './commands/mqtt.ts';
 import { cpsms, qpsmsRead } from './commands/psm.ts';
 import type { PsmTimers } from './commands/psm-timers.ts';
 import { cclkRead, plausibleTime, qltsUtc } from './commands/time.ts';
@@ -51,6 +51,21 @@ const enum Stage {
   Open,
   Connected,
 }
+
+/** SupervisorState as a small number inside the supervisor (the public `state` is its name, STATE_NAMES). */
+const enum S {
+  Off,
+  PoweringUp,
+  Registering,
+  PdpUp,
+  MqttOpen,
+  MqttConnected,
+  Disconnecting,
+  Psm,
+  Failed,
+}
+
+const STATE_NAMES: SupervisorState[] = ['off', 'powering_up', 'registering', 'pdp_up', 'mqtt_open', 'mqtt_connected', 'disconnecting', 'psm', 'failed'];
 
 export interface SupervisorOptions {
   serial: string; // MQTT client id (<= 23 bytes) and topic component
@@ -120,39 +135,34 @@ export function newSupervisorCounters(): SupervisorCounters {
   return { connectionLosses: 0, attachFailures: 0, mqttOpenFailures: 0, mqttConnFailures: 0, mqttStat: {}, publishOk: 0, publishRetrans: 0, publishFail: 0, powerCycles: 0, reattaches: 0, radioOnMs: 0 };
 }
 
-/** Recovery for each +QMTSTAT code (ref §3.7). */
-export function qmtstatRecovery(err: number): { resume: Stage; backoff: boolean } {
-  switch (err) {
-    case 1: // closed or reset by peer: open again
-    case 3: // CONNECT failed: open and connect again (credentials/id counted as conn failures)
-    case 4: // CONNACK failed: as 3
-    case 5: // server closed after our DISCONNECT: only unexpected when connected; reopen
-    case 8: // client closed (one driver only): reconnect
-      return { resume: Stage.Open, backoff: false };
-    case 2: // PINGREQ failed: the PDP context is suspect
-      return { resume: Stage.PdpCycle, backoff: false };
-    case 6: // sending kept failing: re-attach
-      return { resume: Stage.Reattach, backoff: false };
-    case 7: // link not alive / server unavailable: open again later
-      return { resume: Stage.Open, backoff: true };
-    default: // unknown: reconnect with backoff, the code is counted
-      return { resume: Stage.Open, backoff: true };
-  }
+/**
+ * Recovery for each +QMTSTAT code (ref §3.7): 1 closed or reset by peer, 3 CONNECT failed, 4 CONNACK failed
+ * (3 and 4 counted as conn failures), 5 server closed after our DISCONNECT (only unexpected when
+ * connected), 8 client closed (one driver only): open again. 2 PINGREQ failed: the PDP context is suspect,
+ * cycle it. 6 sending kept failing: re-attach. 7 link not alive / server unavailable, and unknown codes (the
+ * code is counted): open again, with backoff (`qmtstatBackoff`).
+ */
+function qmtstatResume(err: number): Stage {
+  return err === 2 ? Stage.PdpCycle : err === 6 ? Stage.Reattach : Stage.Open;
+}
+
+function qmtstatBackoff(err: number): boolean {
+  return !((err >= 1 && err <= 6) || err === 8);
 }
 
 export class ConnectionSupervisor {
   /** Called on every state change (connectivity publishes LINK_STATE from it). */
   onStateChange: ((state: SupervisorState) => void) | undefined;
-  private current_: SupervisorState = 'off';
+  private current_: S = S.Off;
 
   get state(): SupervisorState {
-    return this.current_;
+    return STATE_NAMES[this.current_];
   }
 
-  set state(next: SupervisorState) {
+  private set_(next: S): void {
     if (next === this.current_) return;
     this.current_ = next;
-    if (this.onStateChange) this.onStateChange(next);
+    if (this.onStateChange) this.onStateChange(STATE_NAMES[next]);
   }
 
   readonly counters: SupervisorCounters = newSupervisorCounters();
@@ -181,13 +191,24 @@ export class ConnectionSupervisor {
   private timers_: TimerHandle[] = [];
   private readonly o_: Required<Omit<SupervisorOptions, 'caCert' | 'clientCert' | 'clientKey'>> & { caCert: string; clientCert: string; clientKey: string };
 
+  // Constructor parameters kept as fields; declared here rather than as parameter properties, which the
+  // build would also declare under their long names (esbuild's mangleProps skips those declarations).
+  private readonly engine_: AtEngine;
+  private readonly ports_: { timers: Timers; clock: Clock; modemPower: ModemPower };
+  private readonly listener_: (e: SupervisorEvent) => void;
+  private readonly log_: (line: string) => void;
+
   constructor(
-    private readonly engine_: AtEngine,
-    private readonly ports_: { timers: Timers; clock: Clock; modemPower: ModemPower },
+    engine_: AtEngine,
+    ports_: { timers: Timers; clock: Clock; modemPower: ModemPower },
     options: SupervisorOptions,
-    private readonly listener_: (e: SupervisorEvent) => void,
-    private readonly log_: (line: string) => void,
+    listener_: (e: SupervisorEvent) => void,
+    log_: (line: string) => void,
   ) {
+    this.engine_ = engine_;
+    this.ports_ = ports_;
+    this.listener_ = listener_;
+    this.log_ = log_;
     this.o_ = {
       client: 0,
       pdpCtx: 1,
@@ -223,16 +244,12 @@ export class ConnectionSupervisor {
     });
   }
 
-  get downTopicSubscribed(): boolean {
-    return this.current_ === 'mqtt_connected';
-  }
-
   // ---------------------------------------------------------------------------------------------------
   // Public operations
 
   /** Bring the link to mqtt_connected. `done(undefined)` on success, `done(reason)` on failure. */
   connect(done: (error?: string) => void): void {
-    if (this.current_ === 'mqtt_connected') {
+    if (this.current_ === S.MqttConnected) {
       done();
       return;
     }
@@ -242,7 +259,7 @@ export class ConnectionSupervisor {
     this.backoffHint = false;
     let start = this.resume_;
     if (this.failStreak_ > 0 && this.failStreak_ % 4 === 0) {
-      this.powerCycle_(() => this.runStage_(Stage.PowerOn));
+      this.powerCycle_();
       return;
     }
     // From the second failure on, any stage between registration and the MQTT open re-attaches first.
@@ -252,7 +269,7 @@ export class ConnectionSupervisor {
 
   /** Publish with QoS 1 on the open session. */
   publish(topic: string, payload: Uint8Array, done: (r: PublishOutcome) => void): void {
-    if (this.current_ !== 'mqtt_connected') {
+    if (this.current_ !== S.MqttConnected) {
       done({ ok: false, retransmissions: 0, reason: 'not_connected' });
       return;
     }
@@ -268,8 +285,8 @@ export class ConnectionSupervisor {
       if (r.ok || r.error.kind !== 'aborted') this.counters.publishFail++;
       const reason = r.ok ? `publish_result_${r.value.result}` : `publish_${r.error.kind}`;
       // A failed publish means the session is suspect: close it and open again next time (ref §13, yaroc).
-      if (gen === this.gen_ && this.current_ === 'mqtt_connected') {
-        this.state = 'pdp_up';
+      if (gen === this.gen_ && this.current_ === S.MqttConnected) {
+        this.set_(S.PdpUp);
         this.resume_ = Stage.CloseOpen;
         if (!r.ok && r.error.kind === 'timeout' && this.engine_.stats.consecutiveTimeouts >= this.o_.silentTimeouts) this.resume_ = Stage.PowerOn;
       }
@@ -279,20 +296,18 @@ export class ConnectionSupervisor {
 
   /** End the session: MQTT DISCONNECT, then let the modem enter PSM (or power it down). */
   sleep(done: () => void): void {
-    this.gen_++;
+    this.drop_();
     const gen = this.gen_;
-    this.attemptDone_ = undefined;
-    this.clearTimers_();
     const finish = (): void => {
       if (gen !== this.gen_) return;
       done();
     };
-    if (this.current_ === 'off' || this.current_ === 'psm') {
+    if (this.current_ === S.Off || this.current_ === S.Psm) {
       finish();
       return;
     }
-    const wasMqtt = this.current_ === 'mqtt_connected' || this.current_ === 'mqtt_open';
-    this.state = 'disconnecting';
+    const wasMqtt = this.current_ === S.MqttConnected || this.current_ === S.MqttOpen;
+    this.set_(S.Disconnecting);
     const afterDisc = (): void => {
       if (gen !== this.gen_) return;
       // PSM needs a registration and a grant; without either, waiting 30 s for it only burns charge.
@@ -317,38 +332,38 @@ export class ConnectionSupervisor {
 
   /** Radio budget exhausted or shutting down: drop everything and power the modem off. */
   abort(done: () => void): void {
+    this.drop_();
+    this.engine_.abortAll();
+    this.powerDown_(done);
+  }
+
+  /** Supersedes the attempt in progress (its callbacks do nothing, its `done` is never called) and its timers. */
+  private drop_(): void {
     this.gen_++;
     this.attemptDone_ = undefined;
     this.clearTimers_();
-    this.engine_.abortAll();
-    this.powerDown_(done);
   }
 
   /** Diagnostics sample for the heartbeat; failures only leave fields out. */
   sample(done: (s: ModemSnapshot) => void): void {
     const s: ModemSnapshot = {};
-    const steps: [AtCommand<void, any>, (v: any) => void][] = [
-      [qcsq, (v) => (s.signal = v)],
-      [qnwinfo, (v) => (s.network = v)],
-      [ceregRead, (v) => (s.registration = v)],
-      [celevel, (v) => (s.ceLevel = v)],
-      [cbc, (v) => (s.battery = v)],
-      [qpsmsRead, (v) => (s.psm = v)],
+    const steps: [AtCommand<void, any>, keyof ModemSnapshot][] = [
+      [qcsq, 'signal'],
+      [qnwinfo, 'network'],
+      [ceregRead, 'registration'],
+      [celevel, 'ceLevel'],
+      [cbc, 'battery'],
+      [qpsmsRead, 'psm'],
     ];
-    const finish = done;
-    done = (snap) => {
-      if (snap.psm !== undefined) this.psmGranted = snap.psm.enabled;
-      finish(snap);
-    };
     let i = 0;
     const next = (): void => {
       if (i >= steps.length) {
-        done(s);
-        return;
+        if (s.psm !== undefined) this.psmGranted = s.psm.enabled;
+        return done(s);
       }
-      const [cmd, put] = steps[i++];
+      const [cmd, key] = steps[i++];
       this.engine_.run(cmd, undefined, (r) => {
-        if (r.ok) put(r.value);
+        if (r.ok) s[key] = r.value;
         next();
       });
     };
@@ -362,9 +377,9 @@ export class ConnectionSupervisor {
     const gen = this.gen_;
     switch (stage) {
       case Stage.PowerOn:
-        return this.powerOn_(gen);
+        return this.powerOn_(gen, false);
       case Stage.Wake:
-        return this.wake_(gen);
+        return this.powerOn_(gen, true);
       case Stage.Init:
         return this.init_(gen);
       case Stage.Reattach:
@@ -375,8 +390,10 @@ export class ConnectionSupervisor {
         return this.pdp_(gen, false);
       case Stage.PdpCycle:
         return this.pdp_(gen, true);
-      case Stage.CloseOpen:
-        return this.cmd_(gen, qmtclose, this.o_.client, () => this.open_(gen, 0), () => this.open_(gen, 0));
+      case Stage.CloseOpen: {
+        const open = (): void => this.open_(gen, 0);
+        return this.cmd_(gen, qmtclose, this.o_.client, open, open);
+      }
       case Stage.Open:
         return this.open_(gen, 0);
       case Stage.Connected:
@@ -384,27 +401,12 @@ export class ConnectionSupervisor {
     }
   }
 
-  private powerOn_(gen: number): void {
-    this.state = 'powering_up';
-    this.mqttConfigured_ = false;
-    if (this.ports_.modemPower.status() === 1) {
-      this.poll_(gen, 5);
-      return;
-    }
+  /** Power on, or (`wake`) PSM wake: PWRKEY pulse, then the UART behaves like after a fresh boot (ref §4). */
+  private powerOn_(gen: number, wake: boolean): void {
+    this.poweringUp_();
+    if (!wake && this.ports_.modemPower.status() === 1) return this.poll_(gen, 5);
     this.ports_.modemPower.pulsePowerKey(500);
-    this.waitReady_(gen);
-  }
-
-  /** PSM wake: PWRKEY pulse, then the UART behaves like after a fresh boot (ref §4). */
-  private wake_(gen: number): void {
-    this.state = 'powering_up';
-    this.mqttConfigured_ = false;
-    this.ports_.modemPower.pulsePowerKey(500);
-    this.radioOnSince_ = this.ports_.clock.monotonicMs();
-    this.waitReady_(gen);
-  }
-
-  private waitReady_(gen: number): void {
+    if (wake) this.radioOnSince_ = this.ports_.clock.monotonicMs();
     let settled = false;
     const go = (): void => {
       if (settled || gen !== this.gen_) return;
@@ -422,16 +424,20 @@ export class ConnectionSupervisor {
       if (r.ok) return this.init_(gen);
       if (this.silent_() && !this.attemptPowerCycled_) {
         this.attemptPowerCycled_ = true;
-        return this.powerCycle_(() => this.runStage_(Stage.PowerOn));
+        return this.powerCycle_();
       }
       if (tries > 1) return this.poll_(gen, tries - 1);
       this.fail_('modem_silent', Stage.PowerOn);
     });
   }
 
-  private init_(gen: number): void {
-    this.state = 'powering_up';
+  private poweringUp_(): void {
+    this.set_(S.PoweringUp);
     this.mqttConfigured_ = false;
+  }
+
+  private init_(gen: number): void {
+    this.poweringUp_();
     this.seq_(gen, [step(echoOff), step(cmeeNumeric)], () => this.sim_(gen, 3), 'init');
   }
 
@@ -451,19 +457,21 @@ export class ConnectionSupervisor {
   private identityAndRadio_(gen: number): void {
     const steps: Step[] = [];
     if (!this.identityRead_) {
-      steps.push(optional(qgmr, undefined, (v) => (this.identity.modemFirmware = v)));
-      steps.push(optional(gsn, undefined, (v) => (this.identity.imei = v)));
-      steps.push(optional(qccid, undefined, (v) => (this.identity.iccid = v)));
+      steps.push(
+        optional(qgmr, undefined, (v) => (this.identity.modemFirmware = v)),
+        optional(gsn, undefined, (v) => (this.identity.imei = v)),
+        optional(qccid, undefined, (v) => (this.identity.iccid = v)),
+      );
     }
     if (!this.bootConfigDone_) {
-      steps.push(optional(qcfgSet, { name: 'nwscanseq', values: '020301,1' }));
-      steps.push(optional(qcfgSet, { name: 'iotopmode', values: '0,1' }));
-      steps.push(optional(qcfgSet, { name: 'psm/enter', values: '1' }));
-      steps.push(optional(cpsms, this.o_.psm));
+      steps.push(
+        optional(qcfgSet, { name: 'nwscanseq', values: '020301,1' }),
+        optional(qcfgSet, { name: 'iotopmode', values: '0,1' }),
+        optional(qcfgSet, { name: 'psm/enter', values: '1' }),
+        optional(cpsms, this.o_.psm),
+      );
     }
-    steps.push(step(qicsgp, { ctx: this.o_.pdpCtx, apn: this.o_.apn }));
-    steps.push(step(ceregEnable));
-    steps.push(step(cfun, 1));
+    steps.push(step(qicsgp, { ctx: this.o_.pdpCtx, apn: this.o_.apn }), step(ceregEnable), step(cfun, 1));
     this.seq_(
       gen,
       steps,
@@ -479,28 +487,30 @@ export class ConnectionSupervisor {
 
   private reattach_(gen: number): void {
     this.counters.reattaches++;
-    this.state = 'registering';
+    this.set_(S.Registering);
     this.registered_ = false;
     this.seq_(gen, [step(cfun, 0), step(cfun, 1)], () => this.register_(gen), 'reattach');
   }
 
   private register_(gen: number): void {
-    this.state = 'registering';
+    this.set_(S.Registering);
     const startMs = this.ports_.clock.monotonicMs();
     const radioStart = this.radioOnSince_ ?? startMs;
     let settled = false;
-    const done = (r: Registration): void => {
-      if (settled || gen !== this.gen_) return;
-      if (r.stat === RegStat.Denied) {
-        settled = true;
-        this.regWaiter_ = undefined;
-        this.counters.attachFailures++;
-        this.fail_('registration_denied', Stage.Reattach);
-        return;
-      }
-      if (!isRegistered(r.stat)) return;
+    const stop = (): void => {
       settled = true;
       this.regWaiter_ = undefined;
+    };
+    const fail = (reason: string): void => {
+      stop();
+      this.counters.attachFailures++;
+      this.fail_(reason, Stage.Reattach);
+    };
+    const done = (r: Registration): void => {
+      if (settled || gen !== this.gen_) return;
+      if (r.stat === RegStat.Denied) return fail('registration_denied');
+      if (!isRegistered(r.stat)) return;
+      stop();
       this.registered_ = true;
       this.counters.timeToConnectMs = this.ports_.clock.monotonicMs() - radioStart;
       this.afterRegistered_(gen);
@@ -508,13 +518,7 @@ export class ConnectionSupervisor {
     this.regWaiter_ = done;
     const pollOnce = (): void => {
       if (settled || gen !== this.gen_) return;
-      if (this.ports_.clock.monotonicMs() - startMs >= this.o_.registrationTimeoutMs) {
-        settled = true;
-        this.regWaiter_ = undefined;
-        this.counters.attachFailures++;
-        this.fail_('registration_timeout', Stage.Reattach);
-        return;
-      }
+      if (this.ports_.clock.monotonicMs() - startMs >= this.o_.registrationTimeoutMs) return fail('registration_timeout');
       this.engine_.run(ceregRead, undefined, (r) => {
         if (settled || gen !== this.gen_) return;
         if (r.ok) done(r.value);
@@ -555,7 +559,7 @@ export class ConnectionSupervisor {
     const ctx = this.o_.pdpCtx;
     const activate = (): void =>
       this.cmd_(gen, qiact, ctx, () => {
-        this.state = 'pdp_up';
+        this.set_(S.PdpUp);
         this.configure_(gen);
       });
     if (cycle) {
@@ -565,7 +569,7 @@ export class ConnectionSupervisor {
     this.cmd_(gen, qiactRead, undefined, (list) => {
       for (let i = 0; i < list.length; i++) {
         if (list[i].ctx === ctx && list[i].state === 1) {
-          this.state = 'pdp_up';
+          this.set_(S.PdpUp);
           return this.configure_(gen);
         }
       }
@@ -575,28 +579,26 @@ export class ConnectionSupervisor {
 
   private configure_(gen: number): void {
     if (this.mqttConfigured_) return this.open_(gen, 0);
-    const c = this.o_.client;
-    const ssl = this.o_.sslCtx;
-    const tls: SslSetting[] = [
-      { name: 'sslversion', value: 3 },
-      { name: 'ciphersuite', value: '0xFFFF' },
-      { name: 'seclevel', value: 2 },
-      { name: 'cacert', file: this.o_.caCert },
-      { name: 'clientcert', file: this.o_.clientCert },
-      { name: 'clientkey', file: this.o_.clientKey },
-      { name: 'sni', enable: true },
+    const { client: c, sslCtx: ssl, pdpCtx, keepaliveS, caCert, clientCert, clientKey } = this.o_;
+    // The settings of commands/tls.ts qsslcfg and commands/mqtt.ts qmtcfg, written out: TLS 1.2, all cipher
+    // suites, server and client authentication, SNI; MQTT 3.1.1 on our PDP context, clean session, packet
+    // timeout and retries with notice, received payloads in the URC with their length.
+    const steps: Step[] = [
+      step(sslcfg, () => `"sslversion",${ssl},3`),
+      step(sslcfg, () => `"ciphersuite",${ssl},0xFFFF`),
+      step(sslcfg, () => `"seclevel",${ssl},2`),
+      step(sslcfg, () => `"cacert",${ssl},${q(caCert)}`),
+      step(sslcfg, () => `"clientcert",${ssl},${q(clientCert)}`),
+      step(sslcfg, () => `"clientkey",${ssl},${q(clientKey)}`),
+      step(sslcfg, () => `"sni",${ssl},1`),
+      step(qmtcfgSsl, { client: c, sslCtx: ssl }),
+      step(mqttcfg, () => `"version",${c},4`),
+      step(mqttcfg, () => `"pdpcid",${c},${pdpCtx}`),
+      step(mqttcfg, () => `"keepalive",${c},${keepaliveS}`),
+      step(mqttcfg, () => `"session",${c},1`),
+      step(mqttcfg, () => `"timeout",${c},${MQTT_PKT_TIMEOUT_S},${MQTT_RETRIES},1`),
+      step(mqttcfg, () => `"recv/mode",${c},0,1`),
     ];
-    const mqtt: MqttSetting[] = [
-      { name: 'version', value: 4 },
-      { name: 'pdpcid', value: this.o_.pdpCtx },
-      { name: 'keepalive', value: this.o_.keepaliveS },
-      { name: 'session', value: 1 },
-      { name: 'timeout', pktTimeoutS: MQTT_PKT_TIMEOUT_S, retries: MQTT_RETRIES, notice: 1 },
-      { name: 'recv/mode', mode: 0, lengthInUrc: 1 },
-    ];
-    const steps: Step[] = tls.map((s) => step(qsslcfg, { ctx: ssl, setting: s }));
-    steps.push(step(qmtcfgSsl, { client: c, sslCtx: ssl }));
-    for (let i = 0; i < mqtt.length; i++) steps.push(step(qmtcfg, { client: c, setting: mqtt[i] }));
     this.seq_(
       gen,
       steps,
@@ -614,21 +616,22 @@ export class ConnectionSupervisor {
     this.cmd_(gen, qmtopenRead, undefined, (open) => {
       const mine = open.filter((s) => s.client === c)[0];
       if (mine !== undefined && mine.host === this.o_.host && mine.port === this.o_.port) {
-        this.state = 'mqtt_open';
+        this.set_(S.MqttOpen);
         return this.conn_(gen);
       }
+      const again = (): void => this.open_(gen, retries + 1);
       const doOpen = (): void =>
         this.cmd_(gen, qmtopen, { client: c, host: this.o_.host, port: this.o_.port }, (result) => {
           if (result === 0) {
-            this.state = 'mqtt_open';
+            this.set_(S.MqttOpen);
             return this.conn_(gen);
           }
           this.counters.mqttOpenFailures++;
           if (result === 2 && retries < 1) {
             // Identifier occupied: a stale client survived an MCU reset (ref §11.2).
-            return this.cmd_(gen, qmtclose, c, () => this.open_(gen, retries + 1), () => this.open_(gen, retries + 1));
+            return this.cmd_(gen, qmtclose, c, again, again);
           }
-          if (result === 3 && retries < 1) return this.cmd_(gen, qideact, this.o_.pdpCtx, () => this.cmd_(gen, qiact, this.o_.pdpCtx, () => this.open_(gen, retries + 1)));
+          if (result === 3 && retries < 1) return this.cmd_(gen, qideact, this.o_.pdpCtx, () => this.cmd_(gen, qiact, this.o_.pdpCtx, again));
           this.fail_(`open_${result}`, result === 3 || result === 5 ? Stage.PdpCycle : Stage.Open);
         });
       if (mine !== undefined) this.cmd_(gen, qmtclose, c, doOpen, doOpen);
@@ -656,13 +659,18 @@ export class ConnectionSupervisor {
   }
 
   private succeed_(): void {
-    this.state = 'mqtt_connected';
+    this.set_(S.MqttConnected);
     this.resume_ = Stage.Connected;
     this.failStreak_ = 0;
     this.expectDisconnect_ = false;
+    this.settle_();
+  }
+
+  /** Ends the attempt in progress, if any: `done(reason)`. */
+  private settle_(reason?: string): void {
     const done = this.attemptDone_;
     this.attemptDone_ = undefined;
-    if (done) done();
+    if (done) done(reason);
   }
 
   private fail_(reason: string, resume: Stage): void {
@@ -671,31 +679,27 @@ export class ConnectionSupervisor {
     this.clearTimers_();
     this.regWaiter_ = undefined;
     this.readyWaiter_ = undefined;
-    if (this.current_ === 'off') this.resume_ = Stage.PowerOn;
-    else if (this.current_ === 'psm') this.resume_ = Stage.Wake;
+    if (this.current_ === S.Off) this.resume_ = Stage.PowerOn;
+    else if (this.current_ === S.Psm) this.resume_ = Stage.Wake;
     else {
-      this.state = 'failed';
+      this.set_(S.Failed);
       this.resume_ = resume;
     }
-    const done = this.attemptDone_;
-    this.attemptDone_ = undefined;
-    if (done) done(reason);
+    this.settle_(reason);
   }
 
   // ---------------------------------------------------------------------------------------------------
   // Power
 
-  private powerCycle_(next: () => void): void {
+  /** Power-cycle the modem, then bring it up from PowerOn (same attempt). */
+  private powerCycle_(): void {
     this.counters.powerCycles++;
     if (TRACE) this.log_('supervisor: power-cycling the modem');
     this.gen_++;
     const gen = this.gen_;
     this.clearTimers_();
     this.engine_.abortAll();
-    this.radioOff_();
-    this.state = 'off';
-    this.mqttConfigured_ = false;
-    this.registered_ = false;
+    this.lost_(S.Off);
     const mp = this.ports_.modemPower;
     mp.pulsePowerKey(650);
     this.after_(3000, () => {
@@ -706,11 +710,11 @@ export class ConnectionSupervisor {
         this.after_(1000, () => {
           if (gen !== this.gen_) return;
           mp.setSupply(true);
-          this.after_(500, () => gen === this.gen_ && next());
+          this.after_(500, () => gen === this.gen_ && this.runStage_(Stage.PowerOn));
         });
         return;
       }
-      next();
+      this.runStage_(Stage.PowerOn);
     });
   }
 
@@ -718,14 +722,10 @@ export class ConnectionSupervisor {
     const gen = this.gen_;
     const off = (): void => {
       if (gen !== this.gen_) return;
-      this.radioOff_();
-      this.state = 'off';
-      this.resume_ = Stage.PowerOn;
-      this.mqttConfigured_ = false;
-      this.registered_ = false;
+      this.lost_(S.Off, Stage.PowerOn);
       done();
     };
-    if (this.current_ === 'off') return off();
+    if (this.current_ === S.Off) return off();
     this.engine_.run(qpowd, undefined, (r) => {
       if (gen !== this.gen_) return;
       if (!r.ok) this.ports_.modemPower.pulsePowerKey(650);
@@ -734,9 +734,14 @@ export class ConnectionSupervisor {
   }
 
   private enterPsm_(): void {
+    this.lost_(S.Psm, Stage.Wake);
+  }
+
+  /** The modem no longer holds a registration or an MQTT configuration (off, PSM, power cycle). */
+  private lost_(state: S, resume?: Stage): void {
     this.radioOff_();
-    this.state = 'psm';
-    this.resume_ = Stage.Wake;
+    this.set_(state);
+    if (resume !== undefined) this.resume_ = resume;
     this.mqttConfigured_ = false;
     this.registered_ = false;
   }
@@ -751,7 +756,7 @@ export class ConnectionSupervisor {
 
   private onReady_(): void {
     if (this.readyWaiter_) this.readyWaiter_();
-    else if (this.current_ !== 'off' && this.current_ !== 'powering_up') {
+    else if (this.current_ !== S.Off && this.current_ !== S.PoweringUp) {
       // The modem rebooted by itself: everything it held is gone.
       if (TRACE) this.log_('supervisor: unexpected RDY, modem rebooted');
       this.linkDown_('modem_reboot', Stage.Init);
@@ -789,11 +794,10 @@ export class ConnectionSupervisor {
     }
     if (s.client !== this.o_.client) return;
     this.counters.mqttStat[s.err] = (this.counters.mqttStat[s.err] ?? 0) + 1;
-    if (s.err === 5 && (this.expectDisconnect_ || this.current_ === 'disconnecting')) return;
+    if (s.err === 5 && (this.expectDisconnect_ || this.current_ === S.Disconnecting)) return;
     if (s.err === 3 || s.err === 4) this.counters.mqttConnFailures++;
-    const rec = qmtstatRecovery(s.err);
-    if (rec.backoff) this.backoffHint = true;
-    this.linkDown_(`qmtstat_${s.err}`, rec.resume);
+    if (qmtstatBackoff(s.err)) this.backoffHint = true;
+    this.linkDown_(`qmtstat_${s.err}`, qmtstatResume(s.err));
   }
 
   private onQiurc_(line: string): void {
@@ -812,7 +816,7 @@ export class ConnectionSupervisor {
       this.psmWaiter_();
       return;
     }
-    if (this.current_ !== 'psm' && this.current_ !== 'off') {
+    if (this.current_ !== S.Psm && this.current_ !== S.Off) {
       if (TRACE) this.log_('supervisor: modem entered PSM unexpectedly');
       this.linkDown_('psm', Stage.Wake);
       this.enterPsm_();
@@ -820,28 +824,26 @@ export class ConnectionSupervisor {
   }
 
   private onPoweredDown_(): void {
-    if (this.current_ === 'disconnecting' || this.current_ === 'off') return;
+    if (this.current_ === S.Disconnecting || this.current_ === S.Off) return;
     this.linkDown_('powered_down', Stage.PowerOn);
     this.radioOff_();
-    this.state = 'off';
+    this.set_(S.Off);
   }
 
   /** The link changed under us. Connected: tell the session. Mid-attempt: the attempt fails fast. */
   private linkDown_(cause: string, resume: Stage): void {
-    const wasConnected = this.current_ === 'mqtt_connected' || this.current_ === 'mqtt_open';
-    if (this.current_ === 'disconnecting' || this.current_ === 'off' || this.current_ === 'psm') return;
-    // Idle after a failed attempt: never skip work the failed attempt still has to redo.
-    this.resume_ = wasConnected || this.attemptDone_ !== undefined ? resume : earlier(this.resume_, resume);
-    if (wasConnected) {
-      this.state = stateFor(this.resume_);
-      this.gen_++;
-      this.engine_.abortAll(); // a publish waiting for its URC would otherwise wait out its timeout
-      this.listener_({ type: 'link_lost', cause });
-    } else if (this.attemptDone_ !== undefined) {
-      this.gen_++;
-      this.engine_.abortAll();
-      this.fail_(cause, this.resume_);
-    }
+    const wasConnected = this.current_ === S.MqttConnected || this.current_ === S.MqttOpen;
+    if (this.current_ === S.Disconnecting || this.current_ === S.Off || this.current_ === S.Psm) return;
+    const attempt = this.attemptDone_ !== undefined;
+    // Idle after a failed attempt: never skip work the failed attempt still has to redo (the stage that
+    // redoes more work, lower in the bring-up order, wins).
+    this.resume_ = wasConnected || attempt ? resume : Math.min(this.resume_, resume);
+    if (!wasConnected && !attempt) return;
+    if (wasConnected) this.set_(stateFor(this.resume_));
+    this.gen_++;
+    this.engine_.abortAll(); // a publish waiting for its URC would otherwise wait out its timeout
+    if (wasConnected) this.listener_({ type: 'link_lost', cause });
+    else this.fail_(cause, this.resume_);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -860,7 +862,7 @@ export class ConnectionSupervisor {
       return true;
     }
     this.attemptPowerCycled_ = true;
-    this.powerCycle_(() => this.runStage_(Stage.PowerOn));
+    this.powerCycle_();
     return true;
   }
 
@@ -870,7 +872,7 @@ export class ConnectionSupervisor {
       if (r.ok) return ok(r.value);
       if (this.handleSilent_(gen, r.error)) return;
       if (onFail) return onFail(r.error);
-      this.fail_(`${c.name}_${failureText(r.error)}`, stageFor(this.current_));
+      this.fail_(`${c.name}_${failureText(r.error)}`, STAGE_OF[this.current_]);
     });
   }
 
@@ -924,6 +926,13 @@ interface Step {
   put_?: (v: any) => void;
 }
 
+/**
+ * `AT+QSSLCFG=...` and `AT+QMTCFG=...` with the setting written out by a thunk, so that a file name q()
+ * refuses fails when the command is sent, as a parse failure (as with qsslcfg / qmtcfg).
+ */
+const sslcfg = /* @__PURE__ */ okCommand<() => string>('QSSLCFG', (v) => `AT+QSSLCFG=${v()}`);
+const mqttcfg = /* @__PURE__ */ okCommand<() => string>('QMTCFG', (v) => `AT+QMTCFG=${v()}`);
+
 function step<A>(cmd: AtCommand<A, unknown>, args?: A): Step {
   return { cmd_: cmd, args_: args };
 }
@@ -932,54 +941,16 @@ function optional<A, R>(cmd: AtCommand<A, R>, args: A, put?: (v: R) => void): St
   return { cmd_: cmd, args_: args, optional_: true, put_: put };
 }
 
-/** The stage that redoes more work (lower in the bring-up order) wins. */
-function earlier(a: Stage, b: Stage): Stage {
-  return a <= b ? a : b;
+/** Where a failed command leaves the next attempt, by the state it failed in (indexed by S). */
+const STAGE_OF: Stage[] = [Stage.PowerOn, Stage.Init, Stage.Register, Stage.Open, Stage.CloseOpen, Stage.CloseOpen, Stage.Init, Stage.Wake, Stage.Init];
+
+/** The state a link loss leaves behind, by the stage it resumes at (PowerOn, Wake, Init, Reattach, Register; later: pdp_up). */
+const STATE_OF: S[] = [S.Off, S.Psm, S.PoweringUp, S.Registering, S.Registering];
+
+function stateFor(stage: Stage): S {
+  return STATE_OF[stage] ?? S.PdpUp;
 }
 
-function stageFor(state: SupervisorState): Stage {
-  switch (state) {
-    case 'off':
-      return Stage.PowerOn;
-    case 'psm':
-      return Stage.Wake;
-    case 'powering_up':
-      return Stage.Init;
-    case 'registering':
-      return Stage.Register;
-    case 'pdp_up':
-      return Stage.Open;
-    case 'mqtt_open':
-    case 'mqtt_connected':
-      return Stage.CloseOpen;
-    default:
-      return Stage.Init;
-  }
-}
-
-function stateFor(stage: Stage): SupervisorState {
-  switch (stage) {
-    case Stage.PowerOn:
-      return 'off';
-    case Stage.Wake:
-      return 'psm';
-    case Stage.Init:
-      return 'powering_up';
-    case Stage.Reattach:
-    case Stage.Register:
-      return 'registering';
-    default:
-      return 'pdp_up';
-  }
-}
-
-export function failureText(e: AtFailure): string {
-  switch (e.kind) {
-    case 'cme':
-      return `cme_${e.code}`;
-    case 'timeout':
-      return `timeout_${e.phase}`;
-    default:
-      return e.kind;
-  }
+function failureText(e: AtFailure): string {
+  return e.kind === 'cme' ? `cme_${e.code}` : e.kind === 'timeout' ? `timeout_${e.phase}` : e.kind;
 }

@@ -20,13 +20,24 @@ export type ButtonMessage = { type: 'SYMPTOM_RECORDED'; pattern: SymptomPattern;
 
 export type ButtonState = 'idle' | 'down1' | 'gap' | 'down2' | 'held-long';
 
+/** ButtonState as a small number inside the module (`state` gives the name, STATE_NAMES). */
+const enum B {
+  Idle,
+  Down1,
+  Gap,
+  Down2,
+  HeldLong,
+}
+
+const STATE_NAMES: ButtonState[] = ['idle', 'down1', 'gap', 'down2', 'held-long'];
+
 export const BUTTON_DEBOUNCE_MS = 20;
 export const LONG_PRESS_MS = 1500;
 export const DOUBLE_GAP_MS = 400;
 
 export class Button {
   private readonly ctx_: FirmwareContext;
-  private stateName_: ButtonState = 'idle';
+  private state_: B = B.Idle;
   private level_: 0 | 1 = 0;
   private debounceTimer_: number | undefined;
   private patternTimer_: number | undefined;
@@ -36,7 +47,7 @@ export class Button {
   }
 
   get state(): ButtonState {
-    return this.stateName_;
+    return STATE_NAMES[this.state_];
   }
 
   start(): void {
@@ -61,36 +72,36 @@ export class Button {
 
   private pressed_(): void {
     this.ctx_.diagnostics.buttonPresses++;
-    if (this.stateName_ === 'idle') this.enter_('down1', LONG_PRESS_MS);
-    else if (this.stateName_ === 'gap') this.enter_('down2', LONG_PRESS_MS);
+    if (this.state_ === B.Idle) this.enter_(B.Down1, LONG_PRESS_MS);
+    else if (this.state_ === B.Gap) this.enter_(B.Down2, LONG_PRESS_MS);
   }
 
   private released_(): void {
-    if (this.stateName_ === 'down1') this.enter_('gap', DOUBLE_GAP_MS);
-    else if (this.stateName_ === 'down2') this.report_(SymptomPattern.Double);
-    else if (this.stateName_ === 'held-long') this.enter_('idle', 0);
+    if (this.state_ === B.Down1) this.enter_(B.Gap, DOUBLE_GAP_MS);
+    else if (this.state_ === B.Down2) this.report_(SymptomPattern.Double);
+    else if (this.state_ === B.HeldLong) this.enter_(B.Idle, 0);
   }
 
   private timeout_(): void {
     this.patternTimer_ = undefined;
-    if (this.stateName_ === 'down1' || this.stateName_ === 'down2') {
+    if (this.state_ === B.Down1 || this.state_ === B.Down2) {
       this.report_(SymptomPattern.Long);
-      this.stateName_ = 'held-long';
-    } else if (this.stateName_ === 'gap') {
+      this.state_ = B.HeldLong;
+    } else if (this.state_ === B.Gap) {
       this.report_(SymptomPattern.Short);
     }
   }
 
-  private enter_(state: ButtonState, timeoutMs: number): void {
+  private enter_(state: B, timeoutMs: number): void {
     const timers = this.ctx_.ports.timers;
     if (this.patternTimer_ !== undefined) timers.clear(this.patternTimer_);
     this.patternTimer_ = undefined;
-    this.stateName_ = state;
+    this.state_ = state;
     if (timeoutMs > 0) this.patternTimer_ = timers.setTimeout(() => this.timeout_(), timeoutMs);
   }
 
   private report_(pattern: SymptomPattern): void {
-    this.enter_('idle', 0);
+    this.enter_(B.Idle, 0);
     const seq = this.ctx_.record(EventKind.Symptom, [pattern]);
     this.ctx_.indicator.play(pattern === SymptomPattern.Short ? Patterns.ackShort : pattern === SymptomPattern.Double ? Patterns.ackDouble : Patterns.ackLong);
     this.ctx_.bus.publish({ type: 'SYMPTOM_RECORDED', pattern, seq });

@@ -78,15 +78,24 @@ export class Lid {
     ports.power.setRetained(RetainedSlot.LidOpenBoot, this.openedAt_.boot + 1);
     ports.power.setRetained(RetainedSlot.LidOpenUptimeS, this.openedAt_.uptimeS);
     ports.power.setRetained(RetainedSlot.LidOpenUnixS, this.openedAt_.unixS === undefined ? 0 : this.openedAt_.unixS);
-    this.leftOpenTimer_ = ports.timers.setTimeout(() => this.leftOpen_(), this.ctx_.config.lidLeftOpenS * 1000);
+    this.armLeftOpen_();
     this.ctx_.bus.publish({ type: 'LID_OPENED' });
+  }
+
+  private armLeftOpen_(): void {
+    this.leftOpenTimer_ = this.ctx_.ports.timers.setTimeout(() => this.leftOpen_(), this.ctx_.config.lidLeftOpenS * 1000);
+  }
+
+  /** Seconds the lid has been open (capped for the event argument). */
+  private openS_(): number {
+    return Math.min(MAX_DURATION_S, Math.round((this.ctx_.ports.clock.monotonicMs() - this.openedMonoMs_) / 1000));
   }
 
   private leftOpen_(): void {
     this.leftOpenTimer_ = undefined;
     if (this.stateName_ !== 'open') return;
     this.stateName_ = 'left-open';
-    const openForS = Math.min(MAX_DURATION_S, Math.round((this.ctx_.ports.clock.monotonicMs() - this.openedMonoMs_) / 1000));
+    const openForS = this.openS_();
     this.ctx_.record(EventKind.LidLeftOpen, [openForS]);
     this.ctx_.bus.publish({ type: 'LID_LEFT_OPEN', openForS });
   }
@@ -95,7 +104,7 @@ export class Lid {
     const { ports } = this.ctx_;
     if (this.leftOpenTimer_ !== undefined) ports.timers.clear(this.leftOpenTimer_);
     this.leftOpenTimer_ = undefined;
-    const openDurationS = Math.min(MAX_DURATION_S, Math.round((ports.clock.monotonicMs() - this.openedMonoMs_) / 1000));
+    const openDurationS = this.openS_();
     const at = this.openedAt_ as TimeStamp;
     this.stateName_ = 'closed';
     this.openedAt_ = undefined;
@@ -128,7 +137,7 @@ export class Lid {
       this.stateName_ = 'open';
       this.openedAt_ = at;
       this.openedMonoMs_ = ports.clock.monotonicMs() - beforeMs;
-      this.leftOpenTimer_ = ports.timers.setTimeout(() => this.leftOpen_(), this.ctx_.config.lidLeftOpenS * 1000);
+      this.armLeftOpen_();
       return;
     }
     ports.power.setRetained(RetainedSlot.LidOpenBoot, 0);

@@ -95,13 +95,7 @@ export class Reminders {
     this.evaluate();
   }
 
-  /** Slots currently due (for tests and the console). */
-  dueSlots(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.active_.length; i++) out.push(this.active_[i].slot_);
-    return out;
-  }
-
+  /** Due time of the last finished occurrence of `slot` (retained RAM). */
   private doneThrough_(slot: number): number {
     return this.ctx_.ports.power.getRetained(RETAINED_REMINDER_BASE + slot);
   }

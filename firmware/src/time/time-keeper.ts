@@ -74,9 +74,8 @@ export class TimeKeeper {
 
   /** Wall time in Unix seconds, or undefined when unknown or implausible. */
   unixS(): number | undefined {
-    const ms = this.clock_.wallMs();
-    if (ms === undefined || ms / 1000 < this.buildUnixS_) return undefined;
-    return Math.floor(ms / 1000);
+    const ms = this.unixMs();
+    return ms === undefined ? undefined : Math.floor(ms / 1000);
   }
 
   /** Wall time in Unix milliseconds when known (for timers that aim at wall-clock moments). */

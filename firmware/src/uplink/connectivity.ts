@@ -99,8 +99,7 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
   );
   supervisor.onStateChange = (state) => ctx.bus.publish({ type: 'LINK_STATE', state });
 
-  const heartbeat = new HeartbeatBuilder(new ContextHeartbeatSources(ctx, supervisor, uplink));
-  const env: SessionEnv = new ContextSessionEnv(ctx, heartbeat, uplink, trace, options.hwRevision);
+  const env: SessionEnv = new ContextView(ctx, supervisor, uplink, trace, options.hwRevision);
 
   const policy = new UploadPolicy(ports.timers, () => ports.clock.monotonicMs(), () => ctx.random(), () => ctx.config, startSession, options.policy);
 
@@ -154,22 +153,37 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
 }
 
 /*
- * The heartbeat's and the session's view of the firmware context. Classes rather than object literals of
- * arrow functions: the methods live once on the prototype (with the code) instead of one closure per source
- * per boot in RAM. Every method reads the context when called, as the closures did.
+ * The heartbeat's and the session's view of the firmware context, one object for both. A class rather than
+ * an object literal of arrow functions: the methods live once on the prototype (with the code) instead of one
+ * closure per source per boot in RAM. Every method reads the context when called, as the closures did.
  */
-class ContextHeartbeatSources implements HeartbeatSources {
+class ContextView implements HeartbeatSources, SessionEnv {
   readonly appFirmware: string;
   readonly supervisor: SupervisorCounters;
   readonly identity: ModemIdentity;
-  constructor(
-    private readonly ctx_: FirmwareContext,
-    link: ConnectionSupervisor,
-    readonly uplink: UplinkCounters,
-  ) {
+  readonly timers: Timers;
+  readonly log: SessionEnv['log'];
+  readonly heartbeat_: HeartbeatBuilder;
+  readonly uplink: UplinkCounters;
+  readonly trace: (line: string) => void;
+  private readonly ctx_: FirmwareContext;
+  private readonly hwRevision_: string | undefined;
+
+  constructor(ctx_: FirmwareContext, link: ConnectionSupervisor, uplink: UplinkCounters, trace: (line: string) => void, hwRevision_: string | undefined) {
+    this.ctx_ = ctx_;
+    this.uplink = uplink;
+    this.trace = trace;
+    this.hwRevision_ = hwRevision_;
     this.appFirmware = ctx_.ports.build.version;
     this.supervisor = link.counters;
     this.identity = link.identity;
+    this.timers = ctx_.ports.timers;
+    this.log = ctx_.log;
+    this.heartbeat_ = new HeartbeatBuilder(this);
+  }
+  /** The session's name for the uplink counters. */
+  get counters(): UplinkCounters {
+    return this.uplink;
   }
   serial(): string {
     return this.ctx_.serial;
@@ -204,32 +218,8 @@ class ContextHeartbeatSources implements HeartbeatSources {
   temperatureDeciC(): number | undefined {
     return this.ctx_.ports.power.temperatureDeciC();
   }
-}
-
-class ContextSessionEnv implements SessionEnv {
-  readonly timers: Timers;
-  readonly log: SessionEnv['log'];
-  constructor(
-    private readonly ctx_: FirmwareContext,
-    private readonly heartbeat_: HeartbeatBuilder,
-    readonly counters: UplinkCounters,
-    readonly trace: (line: string) => void,
-    private readonly hwRevision_: string | undefined,
-  ) {
-    this.timers = ctx_.ports.timers;
-    this.log = ctx_.log;
-  }
-  serial(): string {
-    return this.ctx_.serial;
-  }
-  anchor(): TimeAnchor {
-    return this.ctx_.time.anchor();
-  }
   anchorsFor(events: StoredEvent[]): TimeAnchor[] {
     return this.ctx_.time.anchorsFor(events);
-  }
-  timeSource(): TimeSource {
-    return this.ctx_.time.source;
   }
   setWall(unixS: number, source: TimeSource): void {
     this.ctx_.time.setWall(unixS, source);

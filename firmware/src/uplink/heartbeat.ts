@@ -54,6 +54,9 @@ export interface HeartbeatSources {
 type Metrics = Heartbeat['metrics'];
 const COUNTER_KEYS = ['connectionLosses', 'attachFailures', 'mqttOpenFailures', 'mqttConnFailures', 'publishOk', 'publishRetrans', 'publishFail', 'radioOnMs'] as const;
 const UPLINK_KEYS = ['ackTimeouts', 'bytesTx', 'bytesRx', 'uploadAttempts'] as const;
+const SIGNAL_KEYS = ['rsrpDbm', 'rsrqDeciDb', 'sinrDeciDb', 'rssiDbm'] as const;
+/** Core counters sent only when non-zero. */
+const CORE_KEYS = ['unexpectedReboots', 'lidOpenCount', 'lidBounceCount', 'buttonPresses', 'watchdogNearMiss'] as const;
 
 export function lteModeOf(act: string | undefined): number | undefined {
   if (act === undefined) return undefined;
@@ -66,13 +69,17 @@ export function lteModeOf(act: string | undefined): number | undefined {
 
 export class HeartbeatBuilder {
   private baseSup_: Record<string, number> = {};
-  private baseStat_: Record<number, number> = {};
+  private baseStat_: Record<string, number> = {};
   private baseUp_: Record<string, number> = {};
   private lastCommitUptimeS_: number | undefined;
   private sentStatic_: Record<string, string> = {};
-  private draft_: { sup: Record<string, number>; stat: Record<number, number>; up: Record<string, number>; uptimeS: number; statics: Record<string, string> } | undefined;
+  private draft_: { sup: Record<string, number>; stat: Record<string, number>; up: Record<string, number>; uptimeS: number; statics: Record<string, string> } | undefined;
 
-  constructor(private readonly s_: HeartbeatSources) {}
+  private readonly s_: HeartbeatSources;
+
+  constructor(s_: HeartbeatSources) {
+    this.s_ = s_;
+  }
 
   build(snap: ModemSnapshot): Heartbeat {
     const s = this.s_;
@@ -93,12 +100,7 @@ export class HeartbeatBuilder {
 
     // Radio
     const sig = snap.signal;
-    if (sig) {
-      set('rsrpDbm', sig.rsrpDbm);
-      set('rsrqDeciDb', sig.rsrqDeciDb);
-      set('sinrDeciDb', sig.sinrDeciDb);
-      set('rssiDbm', sig.rssiDbm);
-    }
+    if (sig) for (const k of SIGNAL_KEYS) set(k, sig[k]);
     set('ceLevel', snap.ceLevel);
     set('band', snap.network?.band);
     set('earfcn', snap.network?.earfcn);
@@ -113,32 +115,26 @@ export class HeartbeatBuilder {
     }
     set('timeToConnectMs', s.supervisor.timeToConnectMs);
 
-    // Counters since the last committed heartbeat
-    const sup: Record<string, number> = {};
-    for (const k of COUNTER_KEYS) {
-      sup[k] = s.supervisor[k];
-      const d = s.supervisor[k] - (this.baseSup_[k] ?? 0);
-      if (d > 0) set(k, d);
-    }
-    const stat: Record<number, number> = {};
-    const statOut: Record<number, number> = {};
-    let anyStat = false;
-    for (const code of Object.keys(s.supervisor.mqttStat)) {
-      const c = Number(code);
-      stat[c] = s.supervisor.mqttStat[c];
-      const d = stat[c] - (this.baseStat_[c] ?? 0);
-      if (d > 0) {
-        statOut[c] = d;
-        anyStat = true;
+    // Counters since the last committed heartbeat: `delta` returns the cumulative values (the next
+    // baseline) and hands each positive change to `put`.
+    const delta = (cur: Record<string, number>, base: Record<string, number>, keys: readonly string[], put: (k: string, d: number) => void): Record<string, number> => {
+      const now: Record<string, number> = {};
+      for (const k of keys) {
+        now[k] = cur[k];
+        const d = cur[k] - (base[k] ?? 0);
+        if (d > 0) put(k, d);
       }
-    }
+      return now;
+    };
+    const sup = delta(s.supervisor as unknown as Record<string, number>, this.baseSup_, COUNTER_KEYS, set as (k: string, d: number) => void);
+    const statOut: Record<string, number> = {};
+    let anyStat = false;
+    const stat = delta(s.supervisor.mqttStat, this.baseStat_, Object.keys(s.supervisor.mqttStat), (k, d) => {
+      statOut[k] = d;
+      anyStat = true;
+    });
     if (anyStat) m.mqttStat = statOut;
-    const up: Record<string, number> = {};
-    for (const k of UPLINK_KEYS) {
-      up[k] = s.uplink[k];
-      const d = s.uplink[k] - (this.baseUp_[k] ?? 0);
-      if (d > 0) set(k, d);
-    }
+    const up = delta(s.uplink as unknown as Record<string, number>, this.baseUp_, UPLINK_KEYS, set as (k: string, d: number) => void);
 
     // Queue
     const ls = s.logStats();
@@ -155,12 +151,8 @@ export class HeartbeatBuilder {
     const d = s.diagnostics();
     set('bootCount', d.bootCount);
     set('lastResetReason', d.lastResetReason);
-    if (d.unexpectedReboots > 0) set('unexpectedReboots', d.unexpectedReboots);
     set('uptimeS', uptimeS);
-    if (d.lidOpenCount > 0) set('lidOpenCount', d.lidOpenCount);
-    if (d.lidBounceCount > 0) set('lidBounceCount', d.lidBounceCount);
-    if (d.buttonPresses > 0) set('buttonPresses', d.buttonPresses);
-    if (d.watchdogNearMiss > 0) set('watchdogNearMiss', d.watchdogNearMiss);
+    for (const k of CORE_KEYS) if (d[k] > 0) set(k, d[k]);
     const src = s.timeSource();
     set('timeSource', src);
     if (src !== TimeSource.None) set('clockCorrectionMs', s.lastCorrectionS() * 1000);

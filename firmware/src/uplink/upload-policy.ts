@@ -53,14 +53,27 @@ export class UploadPolicy {
   private readonly base_: number;
   private readonly cap_: number;
 
+  private readonly timers_: Timers;
+  private readonly nowMs_: () => number;
+  private readonly random_: () => number;
+  private readonly config_: () => { uploadCoalesceS: number; heartbeatIntervalS: number };
+  private readonly start_: (reason: UploadReason) => void;
+  private readonly options_: UploadPolicyOptions;
+
   constructor(
-    private readonly timers_: Timers,
-    private readonly nowMs_: () => number,
-    private readonly random_: () => number,
-    private readonly config_: () => { uploadCoalesceS: number; heartbeatIntervalS: number },
-    private readonly start_: (reason: UploadReason) => void,
-    private readonly options_: UploadPolicyOptions = {},
+    timers_: Timers,
+    nowMs_: () => number,
+    random_: () => number,
+    config_: () => { uploadCoalesceS: number; heartbeatIntervalS: number },
+    start_: (reason: UploadReason) => void,
+    options_: UploadPolicyOptions = {},
   ) {
+    this.timers_ = timers_;
+    this.nowMs_ = nowMs_;
+    this.random_ = random_;
+    this.config_ = config_;
+    this.start_ = start_;
+    this.options_ = options_;
     this.base_ = (options_.backoffBaseS ?? 60) * 1000;
     this.cap_ = (options_.backoffCapS ?? 6 * 3600) * 1000;
     this.heartbeatDueMs_ = nowMs_() + config_().heartbeatIntervalS * 1000;
@@ -73,16 +86,20 @@ export class UploadPolicy {
   }
 
   lidClosed(): void {
-    this.want_(this.nowMs_() + this.config_().uploadCoalesceS * 1000, 'lid');
+    this.coalesced_('lid');
   }
 
   symptom(): void {
-    this.backoffUntilMs_ = 0;
-    this.want_(this.nowMs_(), 'symptom');
+    this.request('symptom');
   }
 
   event(kind: number): void {
-    if (TRIGGERING.indexOf(kind) >= 0) this.want_(this.nowMs_() + this.config_().uploadCoalesceS * 1000, 'event');
+    if (TRIGGERING.indexOf(kind) >= 0) this.coalesced_('event');
+  }
+
+  /** A session after uploadCoalesceS, so that what follows soon travels in the same one. */
+  private coalesced_(reason: UploadReason): void {
+    this.want_(this.nowMs_() + this.config_().uploadCoalesceS * 1000, reason);
   }
 
   request(reason: UploadReason): void {

@@ -104,12 +104,14 @@ export class UploadSession {
   private readonly o_: Required<SessionOptions>;
   private done_: ((r: SessionResult) => void) | undefined;
 
-  constructor(
-    private readonly link_: UploadLink,
-    private readonly env_: SessionEnv,
-    private readonly needHello_: boolean,
-    options: SessionOptions = {},
-  ) {
+  private readonly link_: UploadLink;
+  private readonly env_: SessionEnv;
+  private readonly needHello_: boolean;
+
+  constructor(link_: UploadLink, env_: SessionEnv, needHello_: boolean, options: SessionOptions = {}) {
+    this.link_ = link_;
+    this.env_ = env_;
+    this.needHello_ = needHello_;
     this.o_ = { budgetMs: 300000, ackTimeoutMs: 30000, emptyAckWaitMs: 5000, configWaitMs: 10000, maxBatchBytes: 1024, maxBatchEvents: 64, maxBatches: 32, maxReconnects: 2, ...options };
   }
 
@@ -157,10 +159,7 @@ export class UploadSession {
   /** The MQTT session went away under us. */
   linkLost(): void {
     if (this.finished_ || this.step_ === Step.Sleep) return;
-    this.epoch_++;
-    this.clearWait_();
-    this.ackWaiter_ = undefined;
-    this.configWaiter_ = undefined;
+    this.halt_();
     if (this.link_.backoffHint || this.reconnects_ >= this.o_.maxReconnects) {
       this.end_(false, 'link_lost');
       return;
@@ -267,7 +266,7 @@ export class UploadSession {
       logTailSeq: slice.length > 0 ? slice[0].seq : stats.ackSeq + 1,
       droppedTotal: this.env_.log.droppedTotal,
       anchors: anchors.length > 0 ? anchors : [this.env_.anchor()],
-      events: slice.map((ev) => ({ seq: ev.seq, boot: ev.boot, uptimeS: ev.uptimeS, kind: ev.kind, args: ev.args })),
+      events: slice, // the codec reads seq, boot, uptimeS, kind and args only
     };
     const after = stats.count - slice.length;
     if (after > 0) b.pendingAfter = after;
@@ -387,12 +386,17 @@ export class UploadSession {
     this.waitTimer_ = undefined;
   }
 
-  private end_(ok: boolean, reason?: string): void {
-    if (this.finished_) return;
+  /** Supersedes every callback and wait of the current step. */
+  private halt_(): void {
     this.epoch_++;
     this.clearWait_();
     this.ackWaiter_ = undefined;
     this.configWaiter_ = undefined;
+  }
+
+  private end_(ok: boolean, reason?: string): void {
+    if (this.finished_) return;
+    this.halt_();
     this.step_ = Step.Sleep;
     this.result_.backoffHint = this.link_.backoffHint;
     this.link_.sleep(() => this.finish_(ok, reason));

@@ -1,25 +1,23 @@
 /** Basic commands: liveness, echo, error format, SIM, identity, generic QCFG set (ref §1, §9). */
 
-import { AtParseError, fieldsOf, okCommand, type AtCommand } from '../at-command.ts';
+import { AtParseError, fieldsOf, okCommand, read, type AtCommand } from '../at-command.ts';
 
-export const at = okCommand('AT', () => 'AT', 1000);
-export const echoOff = okCommand('ATE0', () => 'ATE0');
+export const at = /* @__PURE__ */ okCommand('AT', () => 'AT', 1000);
+export const echoOff = /* @__PURE__ */ okCommand('ATE0', () => 'ATE0');
 /** Numeric +CME ERROR codes, so failures map to the table in ref §0. */
-export const cmeeNumeric = okCommand('CMEE', () => 'AT+CMEE=1');
+export const cmeeNumeric = /* @__PURE__ */ okCommand('CMEE', () => 'AT+CMEE=1');
 
 export type SimState = 'READY' | 'SIM PIN' | 'SIM PUK' | string;
 
-export const cpinRead: AtCommand<void, SimState> = {
-  name: 'CPIN?',
-  build: () => 'AT+CPIN?',
-  timeoutMs: 5000,
-  prefix: '+CPIN:',
-  parse(lines) {
+export const cpinRead: AtCommand<void, SimState> = /* @__PURE__ */ read(
+  'CPIN?',
+  (lines) => {
     const f = fieldsOf(lines, '+CPIN:');
     if (f === undefined || f[0] === '') throw new AtParseError('CPIN?', 'missing +CPIN line');
     return f[0];
   },
-};
+  5000,
+);
 
 /** First bare line that looks like a value (not an echo, not empty). */
 function bareValue(name: string, lines: string[], pattern: RegExp): string {
@@ -49,17 +47,11 @@ export const gsn: AtCommand<void, string> = {
 };
 
 /** ICCID: `+QCCID: 8988...` (18 to 22 characters; some SIMs end in F). */
-export const qccid: AtCommand<void, string> = {
-  name: 'QCCID',
-  build: () => 'AT+QCCID',
-  timeoutMs: 2000,
-  prefix: '+QCCID:',
-  parse(lines) {
-    const f = fieldsOf(lines, '+QCCID:');
-    if (f === undefined || !/^\d{18,22}F?$/.test(f[0])) throw new AtParseError('QCCID', 'missing ICCID');
-    return f[0].replace(/F$/, '');
-  },
-};
+export const qccid: AtCommand<void, string> = /* @__PURE__ */ read('QCCID', (lines) => {
+  const f = fieldsOf(lines, '+QCCID:');
+  if (f === undefined || !/^\d{18,22}F?$/.test(f[0])) throw new AtParseError('QCCID', 'missing ICCID');
+  return f[0].replace(/F$/, '');
+});
 
 /** `AT+QCFG="<name>",<value...>` (values are written verbatim). */
-export const qcfgSet = okCommand<{ name: string; values: string }>('QCFG', (a) => `AT+QCFG="${a.name}",${a.values}`);
+export const qcfgSet = /* @__PURE__ */ okCommand<{ name: string; values: string }>('QCFG', (a) => `AT+QCFG="${a.name}",${a.values}`);

@@ -57,7 +57,7 @@ export const qflst: AtCommand<string, FileEntry[]> = {
 };
 
 /** `AT+QFDEL="<name>"`: +CME ERROR: 405 when the file does not exist. */
-export const qfdel = okCommand<string>('QFDEL', (name) => `AT+QFDEL=${q(name)}`, 3000);
+export const qfdel = /* @__PURE__ */ okCommand<string>('QFDEL', (name) => `AT+QFDEL=${q(name)}`, 3000);
 
 /** Quectel's upload checksum, to compare with `+QFUPL: <size>,<checksum>`. */
 export function uploadChecksum(data: Uint8Array): string {

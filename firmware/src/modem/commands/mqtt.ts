@@ -1,6 +1,6 @@
 /** MQTT commands of the modem's own client (ref §3). All two-phase commands wait for their URC. */
 
-import { AtParseError, allFieldsOf, int, okCommand, q, requireFields, splitFields, type AtCommand } from '../at-command.ts';
+import { AtParseError, allFieldsOf, int, okCommand, q, read, requireFields, splitFields, type AtCommand } from '../at-command.ts';
 
 /** Packet timeout and retries we configure; URC waits are pkt_timeout x (retry + 1) + margin (ref §3.1). */
 export const MQTT_PKT_TIMEOUT_S = 20;
@@ -17,7 +17,7 @@ export type MqttSetting =
   | { name: 'timeout'; pktTimeoutS: number; retries: number; notice: 0 | 1 }
   | { name: 'recv/mode'; mode: 0 | 1; lengthInUrc: 0 | 1 };
 
-export const qmtcfg = okCommand<{ client: number; setting: MqttSetting }>('QMTCFG', ({ client, setting: s }) => {
+export const qmtcfg = /* @__PURE__ */ okCommand<{ client: number; setting: MqttSetting }>('QMTCFG', ({ client, setting: s }) => {
   switch (s.name) {
     case 'timeout':
       return `AT+QMTCFG="timeout",${client},${s.pktTimeoutS},${s.retries},${s.notice}`;
@@ -41,45 +41,47 @@ export interface OpenSocket {
 }
 
 /** `+QMTOPEN: <idx>,"<host>",<port>` for each open client; no line when none is open. */
-export const qmtopenRead: AtCommand<void, OpenSocket[]> = {
-  name: 'QMTOPEN?',
-  build: () => 'AT+QMTOPEN?',
-  timeoutMs: 2000,
-  prefix: '+QMTOPEN:',
-  parse(lines) {
-    return allFieldsOf(lines, '+QMTOPEN:')
-      .filter((f) => f.length >= 3)
-      .map((f) => ({ client: int('QMTOPEN?', f[0]), host: f[1], port: int('QMTOPEN?', f[2]) }));
-  },
-};
+export const qmtopenRead: AtCommand<void, OpenSocket[]> = /* @__PURE__ */ read('QMTOPEN?', (lines) =>
+  allFieldsOf(lines, '+QMTOPEN:')
+    .filter((f) => f.length >= 3)
+    .map((f) => ({ client: int('QMTOPEN?', f[0]), host: f[1], port: int('QMTOPEN?', f[2]) })),
+);
+
+/**
+ * A two-phase command of one client whose outcome URC is `+<name>: <idx>,<result>`: OK within 5 s, then
+ * the URC with our client index within `urcTimeoutMs`; the result is the number.
+ */
+function resultCommand<A>(name: string, build: (args: A) => string, urcTimeoutMs: number, clientOf: (args: A) => number): AtCommand<A, number> {
+  const prefix = `+${name}:`;
+  return {
+    name,
+    build,
+    timeoutMs: 5000,
+    urc: { prefixes: [prefix], timeoutMs: urcTimeoutMs, match: (l, a) => idxMatches(l, clientOf(a)) },
+    parse(lines) {
+      const f = requireFields(name, lines.slice(-1), prefix, 2);
+      return int(name, f[1]);
+    },
+  };
+}
 
 /**
  * `+QMTOPEN: <idx>,<result>`: -1 network failed, 0 opened, 1 wrong parameter, 2 identifier occupied
  * (stale client after an MCU reset, ref §11.2), 3 PDP activation failed, 4 DNS failed, 5 network disconnected.
  */
-export const qmtopen: AtCommand<{ client: number; host: string; port: number }, number> = {
-  name: 'QMTOPEN',
-  build: (a) => `AT+QMTOPEN=${a.client},${q(a.host)},${a.port}`,
-  timeoutMs: 5000,
-  urc: { prefixes: ['+QMTOPEN:'], timeoutMs: QMTOPEN_URC_TIMEOUT_MS, match: (l, a) => idxMatches(l, a.client) },
-  parse(lines) {
-    const f = requireFields('QMTOPEN', lines.slice(-1), '+QMTOPEN:', 2);
-    return int('QMTOPEN', f[1]);
-  },
-};
+export const qmtopen = /* @__PURE__ */ resultCommand<{ client: number; host: string; port: number }>(
+  'QMTOPEN',
+  (a) => `AT+QMTOPEN=${a.client},${q(a.host)},${a.port}`,
+  QMTOPEN_URC_TIMEOUT_MS,
+  (a) => a.client,
+);
 
 /** Read form: `+QMTCONN: <idx>,<state>` with state 1 initializing, 2 connecting, 3 connected, 4 disconnecting (ref §11.6). */
-export const qmtconnRead: AtCommand<{ client: number }, number | undefined> = {
-  name: 'QMTCONN?',
-  build: () => 'AT+QMTCONN?',
-  timeoutMs: 2000,
-  prefix: '+QMTCONN:',
-  parse(lines, a) {
-    const rows = allFieldsOf(lines, '+QMTCONN:');
-    for (let i = 0; i < rows.length; i++) if (rows[i][0] === String(a.client) && rows[i].length >= 2) return int('QMTCONN?', rows[i][1]);
-    return undefined;
-  },
-};
+export const qmtconnRead: AtCommand<{ client: number }, number | undefined> = /* @__PURE__ */ read('QMTCONN?', (lines, a: { client: number }) => {
+  const rows = allFieldsOf(lines, '+QMTCONN:');
+  for (let i = 0; i < rows.length; i++) if (rows[i][0] === String(a.client) && rows[i].length >= 2) return int('QMTCONN?', rows[i][1]);
+  return undefined;
+});
 
 export interface ConnResult {
   result: number; // 0 sent and CONNACK received, 1 retransmission, 2 failed to send
@@ -179,23 +181,9 @@ export const qmtpub: AtCommand<PubArgs, PubResult> = {
   },
 };
 
-function closeLike(name: 'QMTDISC' | 'QMTCLOSE', timeoutMs: number): AtCommand<number, number> {
-  const prefix = `+${name}:`;
-  return {
-    name,
-    build: (client) => `AT+${name}=${client}`,
-    timeoutMs: 5000,
-    urc: { prefixes: [prefix], timeoutMs, match: (l, client) => idxMatches(l, client) },
-    parse(lines) {
-      const f = requireFields(name, lines.slice(-1), prefix, 2);
-      return int(name, f[1]);
-    },
-  };
-}
-
 /** `+QMTDISC: <idx>,<result>` / `+QMTCLOSE: <idx>,<result>`: -1 failed, 0 ok. */
-export const qmtdisc = closeLike('QMTDISC', 30000);
-export const qmtclose = closeLike('QMTCLOSE', 10000);
+export const qmtdisc = /* @__PURE__ */ resultCommand<number>('QMTDISC', (client) => `AT+QMTDISC=${client}`, 30000, (client) => client);
+export const qmtclose = /* @__PURE__ */ resultCommand<number>('QMTCLOSE', (client) => `AT+QMTCLOSE=${client}`, 10000, (client) => client);
 
 /** `+QMTSTAT: <idx>,<err>` (ref §3.7). */
 export function parseQmtstat(line: string): { client: number; err: number } {

@@ -1,11 +1,11 @@
 /** Network commands: radio, registration, operator, signal, coverage level, supply voltage (ref §1, §7-§9). */
 
-import { AtParseError, fieldsOf, hex, int, okCommand, requireFields, type AtCommand } from '../at-command.ts';
+import { AtParseError, fieldsOf, hex, int, okCommand, query, requireFields, type AtCommand } from '../at-command.ts';
 
 /** CFUN can take up to 15 s (ref §12). */
-export const cfun = okCommand<0 | 1 | 4>('CFUN', (mode) => `AT+CFUN=${mode}`, 15000);
+export const cfun = /* @__PURE__ */ okCommand<0 | 1 | 4>('CFUN', (mode) => `AT+CFUN=${mode}`, 15000);
 /** n = 2: registration URCs carry TAC and cell id. */
-export const ceregEnable = okCommand('CEREG=2', () => 'AT+CEREG=2');
+export const ceregEnable = /* @__PURE__ */ okCommand('CEREG=2', () => 'AT+CEREG=2');
 
 export const RegStat = { NotSearching: 0, Home: 1, Searching: 2, Denied: 3, Unknown: 4, Roaming: 5 } as const;
 
@@ -29,16 +29,7 @@ function regFrom(name: string, f: string[], at: number): Registration {
 }
 
 /** Read form `+CEREG: <n>,<stat>[,"<tac>","<ci>"[,<AcT>]]` (ref §1: the read form carries <n>, the URC does not). */
-export const ceregRead: AtCommand<void, Registration> = {
-  name: 'CEREG?',
-  build: () => 'AT+CEREG?',
-  timeoutMs: 2000,
-  prefix: '+CEREG:',
-  parse(lines) {
-    const f = requireFields('CEREG?', lines, '+CEREG:', 2);
-    return regFrom('CEREG?', f, 1);
-  },
-};
+export const ceregRead: AtCommand<void, Registration> = /* @__PURE__ */ query('CEREG?', 2, (f) => regFrom('CEREG?', f, 1));
 
 /** URC form `+CEREG: <stat>[,"<tac>","<ci>"[,<AcT>]]`. */
 export function parseCeregUrc(line: string): Registration {
@@ -52,19 +43,17 @@ export interface Operator {
   act?: number;
 }
 
-export const copsRead: AtCommand<void, Operator> = {
-  name: 'COPS?',
-  build: () => 'AT+COPS?',
-  timeoutMs: 5000,
-  prefix: '+COPS:',
-  parse(lines) {
-    const f = requireFields('COPS?', lines, '+COPS:', 1);
+export const copsRead: AtCommand<void, Operator> = /* @__PURE__ */ query(
+  'COPS?',
+  1,
+  (f) => {
     const op: Operator = { mode: int('COPS?', f[0]) };
     if (f.length >= 3 && f[2] !== '') op.name = f[2];
     if (f.length >= 4 && f[3] !== '') op.act = int('COPS?', f[3]);
     return op;
   },
-};
+  5000,
+);
 
 export interface NetworkInfo {
   act?: string;
@@ -74,21 +63,14 @@ export interface NetworkInfo {
 }
 
 /** `+QNWINFO: "eMTC","310410","LTE BAND 13",5230` or `+QNWINFO: No Service`. */
-export const qnwinfo: AtCommand<void, NetworkInfo> = {
-  name: 'QNWINFO',
-  build: () => 'AT+QNWINFO',
-  timeoutMs: 2000,
-  prefix: '+QNWINFO:',
-  parse(lines) {
-    const f = requireFields('QNWINFO', lines, '+QNWINFO:', 1);
-    if (f.length < 4) return {};
-    const info: NetworkInfo = { act: f[0], operator: f[1] };
-    const band = /(\d+)\s*$/.exec(f[2]);
-    if (band) info.band = Number(band[1]);
-    if (f[3] !== '') info.earfcn = int('QNWINFO', f[3]);
-    return info;
-  },
-};
+export const qnwinfo: AtCommand<void, NetworkInfo> = /* @__PURE__ */ query('QNWINFO', 1, (f) => {
+  if (f.length < 4) return {};
+  const info: NetworkInfo = { act: f[0], operator: f[1] };
+  const band = /(\d+)\s*$/.exec(f[2]);
+  if (band) info.band = Number(band[1]);
+  if (f[3] !== '') info.earfcn = int('QNWINFO', f[3]);
+  return info;
+});
 
 export interface SignalQuality {
   sysmode: string; // eMTC, NBIoT, NOSERVICE, ...
@@ -102,23 +84,16 @@ export interface SignalQuality {
 export const sinrRawToDeciDb = (raw: number): number => raw * 2 - 200;
 
 /** `+QCSQ: "eMTC",<rssi>,<rsrp>,<sinr raw>,<rsrq>` or `+QCSQ: "NOSERVICE"`. */
-export const qcsq: AtCommand<void, SignalQuality> = {
-  name: 'QCSQ',
-  build: () => 'AT+QCSQ',
-  timeoutMs: 2000,
-  prefix: '+QCSQ:',
-  parse(lines) {
-    const f = requireFields('QCSQ', lines, '+QCSQ:', 1);
-    const s: SignalQuality = { sysmode: f[0] };
-    if (f.length >= 5) {
-      s.rssiDbm = int('QCSQ', f[1]);
-      s.rsrpDbm = int('QCSQ', f[2]);
-      s.sinrDeciDb = sinrRawToDeciDb(int('QCSQ', f[3]));
-      s.rsrqDeciDb = int('QCSQ', f[4]) * 10;
-    }
-    return s;
-  },
-};
+export const qcsq: AtCommand<void, SignalQuality> = /* @__PURE__ */ query('QCSQ', 1, (f) => {
+  const s: SignalQuality = { sysmode: f[0] };
+  if (f.length >= 5) {
+    s.rssiDbm = int('QCSQ', f[1]);
+    s.rsrpDbm = int('QCSQ', f[2]);
+    s.sinrDeciDb = sinrRawToDeciDb(int('QCSQ', f[3]));
+    s.rsrqDeciDb = int('QCSQ', f[4]) * 10;
+  }
+  return s;
+});
 
 /**
  * CESQ RSRP index to dBm. We use the LOWER edge of the 1 dB bucket, `raw - 141`, so index 1 = -140 and
@@ -134,21 +109,14 @@ export function cesqRsrqDeciDb(raw: number): number | undefined {
   return raw === 255 || raw < 0 || raw > 34 ? undefined : raw * 5 - 200;
 }
 
-export const cesq: AtCommand<void, { rsrpDbm?: number; rsrqDeciDb?: number }> = {
-  name: 'CESQ',
-  build: () => 'AT+CESQ',
-  timeoutMs: 2000,
-  prefix: '+CESQ:',
-  parse(lines) {
-    const f = requireFields('CESQ', lines, '+CESQ:', 6);
-    const out: { rsrpDbm?: number; rsrqDeciDb?: number } = {};
-    const rsrp = cesqRsrpDbm(int('CESQ', f[5]));
-    const rsrq = cesqRsrqDeciDb(int('CESQ', f[4]));
-    if (rsrp !== undefined) out.rsrpDbm = rsrp;
-    if (rsrq !== undefined) out.rsrqDeciDb = rsrq;
-    return out;
-  },
-};
+export const cesq: AtCommand<void, { rsrpDbm?: number; rsrqDeciDb?: number }> = /* @__PURE__ */ query('CESQ', 6, (f) => {
+  const out: { rsrpDbm?: number; rsrqDeciDb?: number } = {};
+  const rsrp = cesqRsrpDbm(int('CESQ', f[5]));
+  const rsrq = cesqRsrqDeciDb(int('CESQ', f[4]));
+  if (rsrp !== undefined) out.rsrpDbm = rsrp;
+  if (rsrq !== undefined) out.rsrqDeciDb = rsrq;
+  return out;
+});
 
 /** `+QCFG: "celevel",<0..3>` */
 export const celevel: AtCommand<void, number> = {
@@ -164,13 +132,4 @@ export const celevel: AtCommand<void, number> = {
 };
 
 /** `+CBC: <bcs>,<bcl %>,<mV>`; the voltage is the useful field (ref §8). */
-export const cbc: AtCommand<void, { pct: number; mv: number }> = {
-  name: 'CBC',
-  build: () => 'AT+CBC',
-  timeoutMs: 2000,
-  prefix: '+CBC:',
-  parse(lines) {
-    const f = requireFields('CBC', lines, '+CBC:', 3);
-    return { pct: int('CBC', f[1]), mv: int('CBC', f[2]) };
-  },
-};
+export const cbc: AtCommand<void, { pct: number; mv: number }> = /* @__PURE__ */ query('CBC', 3, (f) => ({ pct: int('CBC', f[1]), mv: int('CBC', f[2]) }));

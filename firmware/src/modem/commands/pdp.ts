@@ -1,9 +1,9 @@
 /** PDP context commands (ref §1). Context 1 is the only one the cap uses. */
 
-import { allFieldsOf, int, okCommand, q, type AtCommand } from '../at-command.ts';
+import { allFieldsOf, int, okCommand, q, read, type AtCommand } from '../at-command.ts';
 
 /** `AT+QICSGP=<ctx>,1,"<apn>","","",0`: IPv4, no auth. */
-export const qicsgp = okCommand<{ ctx: number; apn: string }>('QICSGP', (a) => `AT+QICSGP=${a.ctx},1,${q(a.apn)},"","",0`);
+export const qicsgp = /* @__PURE__ */ okCommand<{ ctx: number; apn: string }>('QICSGP', (a) => `AT+QICSGP=${a.ctx},1,${q(a.apn)},"","",0`);
 
 export interface PdpContext {
   ctx: number;
@@ -12,19 +12,15 @@ export interface PdpContext {
   ip: string;
 }
 
-export const qiactRead: AtCommand<void, PdpContext[]> = {
-  name: 'QIACT?',
-  build: () => 'AT+QIACT?',
-  timeoutMs: 5000,
-  prefix: '+QIACT:',
-  parse(lines) {
-    return allFieldsOf(lines, '+QIACT:').map((f) => ({ ctx: int('QIACT?', f[0]), state: int('QIACT?', f[1]), type: int('QIACT?', f[2]), ip: f[3] ?? '' }));
-  },
-};
+export const qiactRead: AtCommand<void, PdpContext[]> = /* @__PURE__ */ read(
+  'QIACT?',
+  (lines) => allFieldsOf(lines, '+QIACT:').map((f) => ({ ctx: int('QIACT?', f[0]), state: int('QIACT?', f[1]), type: int('QIACT?', f[2]), ip: f[3] ?? '' })),
+  5000,
+);
 
 /** Set forms: up to 150 s / 40 s (ref §12). */
-export const qiact = okCommand<number>('QIACT', (ctx) => `AT+QIACT=${ctx}`, 150000);
-export const qideact = okCommand<number>('QIDEACT', (ctx) => `AT+QIDEACT=${ctx}`, 40000);
+export const qiact = /* @__PURE__ */ okCommand<number>('QIACT', (ctx) => `AT+QIACT=${ctx}`, 150000);
+export const qideact = /* @__PURE__ */ okCommand<number>('QIDEACT', (ctx) => `AT+QIDEACT=${ctx}`, 40000);
 
 /** `+QIURC: "pdpdeact",<ctx>` -> ctx, or undefined for other +QIURC kinds. */
 export function parsePdpDeact(line: string): number | undefined {

@@ -35,19 +35,25 @@ export function parseModemTime(text: string, isLocal: boolean, name = 'time'): M
   return { unixS, tzQuarterHours: tz };
 }
 
+/** A time query: `AT+<text>` answered by `+<TAG>: "<time>"` (the time part taken as UTC, see cclkRead). */
+function timeQuery(name: string, text: string, tag: string, timeoutMs: number): AtCommand<void, ModemTime | undefined> {
+  const prefix = `+${tag}:`;
+  return {
+    name,
+    build: () => `AT+${text}`,
+    timeoutMs,
+    prefix,
+    parse(lines) {
+      // The value is one quoted string containing commas: take it whole rather than splitting fields.
+      const l = lines.filter((x) => x.startsWith(prefix))[0];
+      if (l === undefined) throw new AtParseError(name, `missing +${tag} line`);
+      return parseModemTime(l.slice(6).trim().replace(/^"|"$/g, ''), false, name);
+    },
+  };
+}
+
 /** `AT+QLTS=1`: UTC from NITZ; `+QLTS: ""` until NITZ arrives. */
-export const qltsUtc: AtCommand<void, ModemTime | undefined> = {
-  name: 'QLTS',
-  build: () => 'AT+QLTS=1',
-  timeoutMs: 3000,
-  prefix: '+QLTS:',
-  parse(lines) {
-    // The value is one quoted string containing commas: take it whole rather than splitting fields.
-    const l = lines.filter((x) => x.startsWith('+QLTS:'))[0];
-    if (l === undefined) throw new AtParseError('QLTS', 'missing +QLTS line');
-    return parseModemTime(l.slice(6).trim().replace(/^"|"$/g, ''), false, 'QLTS');
-  },
-};
+export const qltsUtc = /* @__PURE__ */ timeQuery('QLTS', 'QLTS=1', 'QLTS', 3000);
 
 /**
  * `AT+CCLK?` -> `+CCLK: "yy/MM/dd,hh:mm:ss±zz"`. 3GPP TS 27.007 defines the time part as local time, but
@@ -55,17 +61,7 @@ export const qltsUtc: AtCommand<void, ModemTime | undefined> = {
  * `+CCLK: "20/05/12,08:35:31+08"` at 16:35 local; ref §6 marks this [verify]). We follow the modules, not
  * the standard: the time part is taken as UTC. QLTS=1 (explicit UTC) is asked first anyway.
  */
-export const cclkRead: AtCommand<void, ModemTime | undefined> = {
-  name: 'CCLK?',
-  build: () => 'AT+CCLK?',
-  timeoutMs: 2000,
-  prefix: '+CCLK:',
-  parse(lines) {
-    const l = lines.filter((x) => x.startsWith('+CCLK:'))[0];
-    if (l === undefined) throw new AtParseError('CCLK?', 'missing +CCLK line');
-    return parseModemTime(l.slice(6).trim().replace(/^"|"$/g, ''), false, 'CCLK?');
-  },
-};
+export const cclkRead = /* @__PURE__ */ timeQuery('CCLK?', 'CCLK?', 'CCLK', 2000);
 
 /** Reject clocks before the firmware build date: an unsynchronised modem clock reads as an old default. */
 export function plausibleTime(t: ModemTime | undefined, buildUnixS: number): t is ModemTime {

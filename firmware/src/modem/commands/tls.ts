@@ -9,7 +9,7 @@ export type SslSetting =
   | { name: 'cacert' | 'clientcert' | 'clientkey'; file: string }
   | { name: 'sni'; enable: boolean }; // ref §11.8: forms differ; we send `"sni",<ctx>,<0|1>`
 
-export const qsslcfg = okCommand<{ ctx: number; setting: SslSetting }>('QSSLCFG', ({ ctx, setting: s }) => {
+export const qsslcfg = /* @__PURE__ */ okCommand<{ ctx: number; setting: SslSetting }>('QSSLCFG', ({ ctx, setting: s }) => {
   switch (s.name) {
     case 'sslversion':
     case 'seclevel':
@@ -24,4 +24,4 @@ export const qsslcfg = okCommand<{ ctx: number; setting: SslSetting }>('QSSLCFG'
 });
 
 /** `AT+QMTCFG="ssl",<client>,1,<sslctx>`: MQTT over TLS with that SSL context. */
-export const qmtcfgSsl = okCommand<{ client: number; sslCtx: number }>('QMTCFG ssl', (a) => `AT+QMTCFG="ssl",${a.client},1,${a.sslCtx}`);
+export const qmtcfgSsl = /* @__PURE__ */ okCommand<{ client: number; sslCtx: number }>('QMTCFG ssl', (a) => `AT+QMTCFG="ssl",${a.client},1,${a.sslCtx}`);
