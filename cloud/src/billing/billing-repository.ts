@@ -244,17 +244,25 @@ export async function loadDays(q: Queryable, patientIds: readonly string[], opti
   const out = new Map<string, DayFacts[]>(patientIds.map((id) => [id, []]));
   if (patientIds.length === 0) return out;
   const withEvents = options.withEvents ?? true;
-  const list = (column: string) => `COALESCE(NULLIF(array_to_string(${column}, ','), ''), '-')`;
+  const joined = (column: string) => `COALESCE(NULLIF(array_to_string(${column}, ','), ''), '-')`;
   const { rows } = await q.query<{ patient_id: string; days: string }>(
     `SELECT m.patient_id,
             string_agg(m.local_date::text || ' ' || CASE WHEN m.qualifying THEN 'q' ELSE '-' END || CASE WHEN m.device_active THEN 'a' ELSE '-' END
-                       || ' ' || ${list('m.sources')} || ' ' || ${list('m.serials')}
-                       ${withEvents ? `|| ' ' || ${list('m.qualifying_event_ids')} || ' ' || ${list('m.qualifying_sources')}` : ''}, ';') AS days
+                       || ' ' || ${joined('m.sources')} || ' ' || ${joined('m.serials')}
+                       ${withEvents ? `|| ' ' || ${joined('m.qualifying_event_ids')} || ' ' || ${joined('m.qualifying_sources')}` : ''}, ';') AS days
        FROM (SELECT * FROM monitored_days WHERE patient_id = ANY($1::uuid[]) ORDER BY patient_id, local_date) m
       GROUP BY m.patient_id`,
     [patientIds],
   );
-  const split = (field: string): string[] => (field === '-' ? [] : field.split(','));
+  // Most days repeat the same few source and serial lists: one frozen array per distinct list, shared by the
+  // days (a recompute of 10,000 patients reads 0.9 M days; the engine only reads these lists).
+  const lists = new Map<string, string[]>();
+  const list = (field: string): string[] => {
+    let l = lists.get(field);
+    if (!l) lists.set(field, (l = Object.freeze(field === '-' ? [] : field.split(',')) as string[]));
+    return l;
+  };
+  const none = Object.freeze([]) as never[];
   for (const r of rows) {
     const days = out.get(r.patient_id);
     if (!days) continue;
@@ -264,10 +272,10 @@ export async function loadDays(q: Queryable, patientIds: readonly string[], opti
         localDate: f[0]!,
         qualifying: f[1]![0] === 'q',
         deviceActive: f[1]![1] === 'a',
-        sources: split(f[2]!),
-        serials: split(f[3]!),
-        qualifyingEventIds: f.length > 4 ? split(f[4]!).map(Number) : [],
-        qualifyingEventSources: f.length > 4 ? split(f[5]!) : [],
+        sources: list(f[2]!),
+        serials: list(f[3]!),
+        qualifyingEventIds: f.length > 4 && f[4] !== '-' ? f[4]!.split(',').map(Number) : none,
+        qualifyingEventSources: f.length > 4 ? list(f[5]!) : none,
       });
     }
   }
