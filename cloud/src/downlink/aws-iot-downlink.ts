@@ -2,10 +2,14 @@
  * Downlink through AWS IoT Core's data plane: Publish (binary CBOR, QoS 1) on the down topic for acks and
  * commands, UpdateThingShadow with `state.desired` for the config. The thing name is the serial (with an
  * optional prefix). Credentials and region come from the standard AWS provider chain unless given.
+ *
+ * The cap listens on its down topic only (CBOR, docs/protocol.md), never on shadow topics (JSON), so the config
+ * is also published there, retained, exactly as the MQTT downlink does: the shadow is the desired state other
+ * AWS tools see, the retained message is what the cap gets at its next session.
  */
 import { IoTDataPlaneClient, PublishCommand, UpdateThingShadowCommand, type IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { encodeDownlink } from '../../../protocol/src/device-codec.ts';
-import { downlinkTopic, type DeviceConfig, type DownlinkMessage } from '../../../protocol/src/messages.ts';
+import { downlinkTopic, MessageKind, type DeviceConfig, type DownlinkMessage } from '../../../protocol/src/messages.ts';
 import { DownlinkError, type Downlink } from './downlink.ts';
 
 export interface AwsIotDownlinkOptions {
@@ -55,6 +59,14 @@ export class AwsIotDownlink implements Downlink {
       );
     } catch (error) {
       throw new DownlinkError(`AWS IoT shadow update for ${serial} failed: ${(error as Error).message}`, serial, error);
+    }
+    const message: DownlinkMessage = { ...config, kind: MessageKind.Config, serial };
+    try {
+      await this.client.send(
+        new PublishCommand({ topic: downlinkTopic(serial), qos: 1, retain: true, payload: encodeDownlink(message), payloadFormatIndicator: 'UNSPECIFIED_BYTES' }),
+      );
+    } catch (error) {
+      throw new DownlinkError(`AWS IoT retained config publish for ${serial} failed: ${(error as Error).message}`, serial, error);
     }
   }
 

@@ -86,7 +86,7 @@ describe('AWS IoT downlink', () => {
     await d.close();
   });
 
-  it('writes the desired config into the (named) shadow of the thing', async () => {
+  it('writes the desired config into the (named) shadow of the thing, and publishes it retained on the down topic', async () => {
     requests.length = 0;
     const config: DeviceConfig = {
       configVersion: 4,
@@ -106,6 +106,13 @@ describe('AWS IoT downlink', () => {
     expect(r.path).toBe('/things/pillcap-PC-0042/shadow');
     expect(r.query.get('name')).toBe('config');
     expect(JSON.parse(r.body.toString('utf8'))).toEqual({ state: { desired: { config } } });
+    // what the cap reads: the Config message in CBOR, retained, on its down topic (no thing-name prefix there)
+    const p = requests[1]!;
+    expect(p.method).toBe('POST');
+    expect(p.path).toBe('/topics/pillcap%2Fv1%2FPC-0042%2Fdown');
+    expect(Object.fromEntries(p.query)).toEqual({ qos: '1', retain: 'true' });
+    expect(decodeDownlink(new Uint8Array(p.body))).toEqual({ ...config, kind: MessageKind.Config, serial: 'PC-0042' });
+    expect(requests).toHaveLength(2);
     await d.close();
   });
 
