@@ -1,8 +1,9 @@
 /**
  * Runs a flashed device bundle (firmware/dist/pillcap-moddable.js) on a simulated board: a fresh V8 context
- * per boot (RAM does not survive a reset), the bundle evaluated in it, then the factory mod when one is
- * installed (firmware/dist/pillcap-factory-mod.js, the modem console of the line), then `pillcapMain(host)`
- * called with the Moddable host built on that boot's ports, exactly as firmware/ports/moddable/main.js does.
+ * per boot (RAM does not survive a reset), the bundle evaluated in it, then `pillcapMain(host)` called with the
+ * Moddable host built on that boot's ports, exactly as firmware/ports/moddable/main.js does: the host's
+ * `loadFactoryMod` evaluates the factory mod (firmware/dist/pillcap-factory-mod.js, the modem console of the
+ * line) when the image asks for it, in factory mode, if one is installed.
  * ECMAScript only inside the context: no Node globals are exposed to the firmware.
  */
 import vm from 'node:vm';
@@ -15,6 +16,8 @@ export interface LoadedImage {
   script: vm.Script;
   /** The factory mod installed beside the image (mcrun on a cap), if any. */
   factoryMod?: vm.Script;
+  /** Boots in which the image loaded the factory mod (it asks only in factory mode). */
+  factoryModLoads: number;
 }
 
 export function loadImage(text: string, filename = 'pillcap-moddable.js', factoryMod?: { text: string; filename: string }): LoadedImage {
@@ -22,6 +25,7 @@ export function loadImage(text: string, filename = 'pillcap-moddable.js', factor
     text,
     script: new vm.Script(text, { filename }),
     factoryMod: factoryMod ? new vm.Script(factoryMod.text, { filename: factoryMod.filename }) : undefined,
+    factoryModLoads: 0,
   };
 }
 
@@ -31,8 +35,14 @@ export function bootImage(image: LoadedImage, ports: Ports, faults: HostFaults =
   const context = vm.createContext({ ...globals });
   vm.runInContext('Date.now = function () { return __wallMs(); };', context);
   image.script.runInContext(context);
-  image.factoryMod?.runInContext(context);
   const main = (context as { pillcapMain?: (host: unknown) => void }).pillcapMain;
   if (typeof main !== 'function') throw new Error('the flashed image did not install pillcapMain: not a pillcap device bundle');
-  main(host);
+  const mod = image.factoryMod;
+  const loadFactoryMod = mod
+    ? () => {
+        image.factoryModLoads++;
+        mod.runInContext(context);
+      }
+    : undefined;
+  main({ ...host, loadFactoryMod });
 }

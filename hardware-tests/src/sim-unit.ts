@@ -92,6 +92,11 @@ export class SimUnit implements UnitUnderTest {
   private readonly stationEnd: Duplex;
   private consoleBuffer = '';
 
+  /** Boots in which the flashed image loaded the factory mod (only unprovisioned boots ask for it). */
+  get factoryModLoads(): number {
+    return this.image?.factoryModLoads ?? 0;
+  }
+
   constructor(readonly label: string, private readonly options: SimUnitOptions) {
     const fault = options.fault;
     this.board = new SimBoard(this.vt, {

@@ -17,6 +17,11 @@ const UNPROVISIONED = 'UNPROVISIONED';
 
 (globalThis as unknown as { pillcapMain: (host: ModdableHost) => void }).pillcapMain = (host) => {
   const ports = createModdablePorts(host, { version: __PILLCAP_VERSION__, imageHash: __PILLCAP_IMAGE_HASH__, buildUnixS: __PILLCAP_BUILD_UNIX_S__ });
-  const firmware = createFirmware(ports, { serial: UNPROVISIONED, connectivity: createConnectivity, factoryCommands: installFactoryMod });
+  const factoryCommands: typeof installFactoryMod = (ctx, console) => {
+    // only now: a provisioned boot never loads the mod (RAM), even if it is still installed
+    if (host.loadFactoryMod) host.loadFactoryMod();
+    installFactoryMod(ctx, console);
+  };
+  const firmware = createFirmware(ports, { serial: UNPROVISIONED, connectivity: createConnectivity, factoryCommands });
   firmware.start();
 };

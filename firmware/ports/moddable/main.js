@@ -8,7 +8,8 @@
  * (-d debug build with xsbug, drop it for release; -m runs make and flashes; -p selects the platform.)
  * On the manufacturing line only, the factory mod (the modem console the station uses) goes in next to it:
  *   mcrun -d -m -p nrf52/<board> ./manifest-factory.json
- * It is loaded here before pillcapMain runs; the image installs its commands only in an unprovisioned boot.
+ * The image asks for it (loadFactoryMod) only in an unprovisioned boot and installs its commands then; a
+ * provisioned cap never loads it, even if the line left it installed.
  */
 import Timer from "timer";
 import Time from "time";
@@ -19,7 +20,10 @@ import "pillcap-moddable";
 
 const FACTORY_MOD = "pillcap-factory-mod";
 
-export default function () {
+function loadFactoryMod() {
 	if (Modules.has(FACTORY_MOD)) Modules.importNow(FACTORY_MOD);
-	globalThis.pillcapMain({ Timer, Time, Flash, Sleep, ResetReason });
+}
+
+export default function () {
+	globalThis.pillcapMain({ Timer, Time, Flash, Sleep, ResetReason, loadFactoryMod });
 }

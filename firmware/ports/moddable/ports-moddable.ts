@@ -27,6 +27,8 @@ export interface ModdableHost {
   Flash: Any;
   Sleep: Any;
   ResetReason: Any;
+  /** Loads the factory mod if the line installed one (main.js: Modules.importNow); called in factory mode only. */
+  loadFactoryMod?: () => void;
 }
 
 export interface BuildInfo {
