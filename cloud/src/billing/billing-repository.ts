@@ -4,6 +4,7 @@
  * parameterised. Loaders return engine inputs; savers take engine outputs.
  */
 import { createHash } from 'node:crypto';
+import { arrayLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/database.ts';
 import type { PeriodSnapshot } from './amendment.ts';
 import { policyFromSettings, type BillingPolicy } from './billing-policy.ts';
@@ -160,14 +161,6 @@ export async function loadHeartbeatsInWindows(q: Queryable, windows: readonly Pa
   return out;
 }
 
-/** Writes day rows (insert or replace). */
-export async function upsertDays(q: Queryable, patientId: string, days: readonly MonitoredDay[]): Promise<void> {
-  if (days.length === 0) return;
-  await upsertDaysMany(q, [{ patientId, days }]);
-}
-
-
-
 /**
  * Writes day rows (insert or replace) built by the TypeScript day engine (the ingestor's incremental path).
  * A row whose content is unchanged is not rewritten: the same column comparison as the set-based rebuild.
@@ -177,7 +170,6 @@ export async function upsertDaysMany(
   groups: readonly { patientId: string; days: readonly MonitoredDay[] }[],
 ): Promise<{ written: number }> {
   const rows = groups.flatMap((g) => g.days.map((d) => ({ patientId: g.patientId, d })));
-  const arrayLiteral = (xs: readonly (string | number)[]): string => `{${xs.map((x) => (typeof x === 'number' ? String(x) : `"${String(x).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
   // Parallel arrays + unnest: one statement per chunk; ragged arrays travel as array literals.
   for (let i = 0; i < rows.length; i += 20_000) {
     const chunk = rows.slice(i, i + 20_000);

@@ -12,6 +12,7 @@
  * cloud/test/integration/billing-days-sql.test.ts proves both engines agree on random inputs.
  */
 import { EventKind } from '../../../protocol/src/messages.ts';
+import { arrayLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/database.ts';
 import { dayRulesOf, EVENT_SOURCES, type BillingPolicy } from './billing-policy.ts';
 import type { MonitoredDay } from './monitored-days.ts';
@@ -148,7 +149,6 @@ const statementFor = (returning: DaysReturn): string => {
   return s;
 };
 
-const arrayLiteral = (xs: readonly (string | number)[]): string => `{${xs.map((x) => (typeof x === 'number' ? String(x) : `"${x.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 
 export interface DaysSqlResult {
   /** day rows the patients have now */
