@@ -42,7 +42,7 @@ async function bundleSizes(): Promise<BundleSize[]> {
       const mod = (await import(pathToFileURL(buildModule).href)) as typeof import('../../firmware/build/build-firmware.ts');
       const out = await mod.buildFirmware();
       sizes.push({ name: 'device bundle (pillcap-moddable.js)', rawBytes: out.moddable.bytes, minifiedBytes: out.moddable.minifiedBytes, source: "F1's buildFirmware()", device: true });
-      sizes.push({ name: 'factory mod (pillcap-factory-mod.js, line only)', rawBytes: out.factoryMod.bytes, minifiedBytes: out.factoryMod.minifiedBytes, source: "F1's buildFirmware()", device: false });
+      sizes.push({ name: 'factory mod (pillcap-factory-mod.js: the console, loaded on the line and on a console line only)', rawBytes: out.factoryMod.bytes, minifiedBytes: out.factoryMod.minifiedBytes, source: "F1's buildFirmware()", device: false });
       sizes.push({ name: 'self-test bundle (pillcap-selftest.js)', rawBytes: out.selftest.bytes, minifiedBytes: out.selftest.minifiedBytes, source: "F1's buildFirmware()", device: false });
     } catch (error) {
       process.stdout.write(`  (F1's buildFirmware failed: ${(error as Error).message.split('\n')[0]})\n`);

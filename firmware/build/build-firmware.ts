@@ -12,8 +12,9 @@
  * Size (issue 3: device bundle at most 64 KiB minified): a member named with a trailing underscore is private
  * to its class or module by convention (`private gen_`, fields of a non-exported interface), so the build
  * shortens those names (esbuild `mangleProps`), and also the listed INTERNAL_PROPS (port methods and context
- * members whose users and implementations are all bundled); nothing outside the bundle (host objects, stored
- * config, wire messages, console JSON) ever sees such a name. firmware/test/mangle-convention.test.ts guards it.
+ * members whose users and implementations are all bundled) and WIRE_PROPS (wire and config fields); nothing
+ * outside the bundle (host objects, console JSON) ever sees such a name: messages and the stored config carry
+ * integer keys. firmware/test/mangle-convention.test.ts guards it.
  * The factory mod is built with the device bundle's mangle cache, so the objects the image hands it (the
  * context, the console) have the same short names on both sides; it carries the image hash it was built for.
  *
@@ -41,8 +42,8 @@ export const PRIVATE_PROPS = /^[A-Za-z][A-Za-z0-9]*_$/;
 /**
  * Public members that still never leave a firmware bundle, because both their users and their implementations
  * are inside it: port methods (the Moddable port, and the self-test's fake ports, are bundled), the firmware
- * context, the bus, the AT command descriptors and their arguments. None is a wire field, a stored JSON
- * field, a console reply key or a member of a host object (mangle-convention.test.ts checks all four).
+ * context, the bus, the AT command descriptors and their arguments. None is a console reply key or a member
+ * of a host object (mangle-convention.test.ts checks both).
  */
 export const INTERNAL_PROPS = [
   // ports (firmware/src/ports/ports.ts)
@@ -75,10 +76,35 @@ export const INTERNAL_PROPS = [
   'keepaliveS', 'statics', 'clientId', 'damaged', 'handler', 'err', 'tzQuarterHours', 'psmGranted', 'patternsPlayed',
   // methods and options of bundled classes (event log, time keeper, AT engine, upload session and policy)
   'pending', 'recover', 'append', 'recordSize', 'setWall', 'run', 'linkLost', 'handleLine', 'sessionStarted', 'sessionDone',
+  'remindersDue', 'dosesMissed', // the firmware's diagnostics counters that are not heartbeat metrics
   'nextStartMs', 'budgetMs', 'backoffBaseS', 'backoffCapS', 'bootDelayS', 'maxLineBytes', 'maxRecvBytes', 'logBlocks',
 ];
+/**
+ * Wire and config fields: the wire carries integer keys (the codec's key tables are bundled and shortened with
+ * every access to them) and the config is stored by ConfigKey (config.ts), so these names never leave a
+ * bundle. Left out: the header fields; wire fields that are console reply keys or members of what a reply
+ * carries (`ident`: imageHash, bootCount, resetReason; `log stats`: ackSeq, droppedTotal; `time`'s anchor:
+ * boot, uptimeS, unixS, source; anchor, passed, steps; the modem console's imei, iccid, operator, detail);
+ * `code` (a host member); and names bundled code spells as strings: the diagnostics counters (app.ts resets
+ * them by name), ceLevel (the supervisor's sample table), events and anchors (self-test labels).
+ */
+export const WIRE_PROPS = [
+  // Ack, Command, CommandResult, EventBatch, Hello, FactoryReport
+  'serverUnixS', 'configVersion', 'commandId', 'status', 'logTailSeq', 'pendingAfter', 'appFirmware', 'modemFirmware',
+  'hwRevision', 'stationId',
+  // Config (DeviceConfig)
+  'reminderMinutes', 'utcOffsetMin', 'nextOffsetChangeUnixS', 'nextOffsetMin', 'reminderGraceMin', 'reminderWindowMin',
+  'quietStartMin', 'quietEndMin', 'heartbeatIntervalS', 'uploadCoalesceS', 'lidDebounceMs', 'lidLeftOpenS',
+  // heartbeat metrics (also the supervisor and uplink counters they are taken from)
+  'intervalS', 'batteryMv', 'batteryPct', 'temperatureDeciC', 'rsrpDbm', 'rsrqDeciDb', 'sinrDeciDb', 'rssiDbm', 'band',
+  'cellId', 'tac', 'earfcn', 'lteMode', 'psmTauS', 'psmActiveS', 'timeToConnectMs', 'radioOnMs', 'connectionLosses',
+  'attachFailures', 'publishOk', 'publishRetrans', 'publishFail', 'ackTimeouts', 'bytesTx', 'bytesRx', 'mqttStat',
+  'mqttOpenFailures', 'mqttConnFailures', 'uploadAttempts', 'queueDepth', 'queueOldestAgeS', 'eventsDroppedTotal',
+  'flashBytesUsed', 'lastResetReason', 'timeSource', 'clockCorrectionMs', 'heapFreeMinBytes', 'lidOpenCount',
+  'lidBounceCount', 'buttonPresses', 'watchdogNearMiss', 'unexpectedReboots',
+];
 /** Property names the bundles shorten (esbuild `mangleProps`). */
-export const MANGLED_PROPS = new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*_|${INTERNAL_PROPS.join('|')})$`);
+export const MANGLED_PROPS = new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*_|${[...INTERNAL_PROPS, ...WIRE_PROPS].join('|')})$`);
 const HASH_PLACEHOLDER = '0'.repeat(32);
 
 export interface BundleInfo {

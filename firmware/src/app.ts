@@ -7,8 +7,8 @@
  *   3. increment and persist the boot counter
  *   4. merge the hardware reset reason with the reason stored in retained RAM before an intentional reset,
  *      count unexpected resets, record a Boot event [resetReason]
- *   5. start the modules (indicator, lid, button, reminders, factory console), the watchdog, the battery
- *      monitor, then connectivity (F2) if one is given; publish BOOTED
+ *   5. start the modules (indicator, lid, button, reminders), the console line if a console is given, the
+ *      watchdog, the battery monitor, then connectivity (F2) if one is given; publish BOOTED
  *
  * The core handles EVENTS_ACKED (consume on confirm) and CONFIG_RECEIVED (validate, persist, apply).
  * COMMAND_RECEIVED is left to connectivity, which answers the cloud and may call ctx.reboot(UserReset).
@@ -33,7 +33,6 @@ import { DEFAULT_CONFIG, configProblem, loadStoredConfig, mergeConfig, storeConf
 import { Lid } from './modules/lid.ts';
 import { Button } from './modules/button.ts';
 import { Reminders } from './modules/reminders.ts';
-import { FactoryConsole } from './console/factory-console.ts';
 import { createRandom, hashString } from './random.ts';
 
 export interface Connectivity {
@@ -46,18 +45,25 @@ export interface FirmwareOptions {
   /** F2's createConnectivity (firmware/src/uplink/connectivity.ts); omit to run without a modem. */
   connectivity?: (ctx: FirmwareContext) => Connectivity;
   /**
-   * Factory-mode console commands (console/modem-console.ts `installModemConsole` on the device). Installed
-   * only when the unit boots with no provisioned serial; that boot then does not start connectivity, so the
-   * station's modem checks own the modem. After `provision` and `ship` the next boot runs connectivity.
+   * Starts the console line (ports.console): `startFactoryConsole` (console/factory-console.ts) where the
+   * console is bundled with the firmware (simulator, self-test, tests); the Moddable image passes the loader of
+   * the factory mod instead (ports/moddable/factory-mod.ts), which holds the console. Omitted: lines are ignored.
+   * `factoryMode`: see `unprovisionedIsFactory`.
    */
-  factoryCommands?: (ctx: FirmwareContext, console: FactoryConsole) => void;
+  console?: (ctx: FirmwareContext, factoryMode: boolean) => void;
+  /**
+   * A boot with no provisioned serial is factory mode (the device): connectivity is not started, so the
+   * station's modem checks own the modem; after `provision` and `ship` the next boot runs connectivity. The
+   * simulator's caps run unprovisioned with connectivity, so this is off unless set.
+   */
+  unprovisionedIsFactory?: boolean;
 }
 
 export interface Firmware {
   start(): void;
   context: FirmwareContext;
   /** The modules, for tests and the self-test bundle. */
-  modules: { lid: Lid; button: Button; reminders: Reminders; console: FactoryConsole };
+  modules: { lid: Lid; button: Button; reminders: Reminders };
   /** Set by start(). */
   recovery?: RecoveryReport;
 }
@@ -65,8 +71,11 @@ export interface Firmware {
 export const LOW_BATTERY_MV = 3500;
 const LOW_BATTERY_CLEAR_MV = 3600;
 const BATTERY_CHECK_MS = 3600000;
-/** The diagnostics that are counters (takeCounters resets them); bootCount and lastResetReason are gauges. */
-const COUNTER_KEYS = ['lidOpenCount', 'lidBounceCount', 'buttonPresses', 'watchdogNearMiss', 'unexpectedReboots', 'remindersDue', 'dosesMissed'] as const;
+/**
+ * The diagnostics that are counters, at zero (takeCounters resets them); bootCount and lastResetReason are
+ * gauges. Named in a literal, not in a list of strings, so the build may shorten the names (WIRE_PROPS).
+ */
+const zeroCounters = () => ({ lidOpenCount: 0, lidBounceCount: 0, buttonPresses: 0, watchdogNearMiss: 0, unexpectedReboots: 0, remindersDue: 0, dosesMissed: 0 });
 
 export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware {
   const flash = ports.flash;
@@ -78,19 +87,7 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
   const time = new TimeKeeper(ports.clock, ports.power, ports.build.buildUnixS, log);
   const watchdog = new Watchdog(ports.power, ports.timers, ports.clock);
   const indicator = new Indicator(ports);
-  const diagnostics: DiagnosticCounters = {
-    lidOpenCount: 0,
-    lidBounceCount: 0,
-    buttonPresses: 0,
-    watchdogNearMiss: 0,
-    unexpectedReboots: 0,
-    bootCount: 0,
-    lastResetReason: 0,
-    remindersDue: 0,
-    dosesMissed: 0,
-  };
-  let provisioned = false;
-
+  const diagnostics: DiagnosticCounters = { ...zeroCounters(), bootCount: 0, lastResetReason: 0 };
   const ctx: FirmwareContext = {
     ports,
     bus,
@@ -98,6 +95,7 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
     time,
     config: mergeConfig(DEFAULT_CONFIG, options.config),
     serial: options.serial,
+    provisioned: false,
     random: createRandom(hashString(options.serial, 0)),
     diagnostics,
     resetReason: ResetReason.Unknown,
@@ -112,7 +110,7 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
     takeCounters(): DiagnosticCounters {
       diagnostics.watchdogNearMiss = watchdog.nearMisses;
       const copy: DiagnosticCounters = { ...diagnostics };
-      for (const k of COUNTER_KEYS) diagnostics[k] = 0;
+      Object.assign(diagnostics, zeroCounters());
       watchdog.nearMisses = 0;
       ports.power.setRetained(RetainedSlot.CrashCount, 0);
       return copy;
@@ -133,7 +131,7 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
     },
     provision(serial: string): void {
       identityStore.write(serial);
-      provisioned = true;
+      ctx.provisioned = true;
       ctx.serial = serial;
     },
   };
@@ -141,17 +139,16 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
   const lid = new Lid(ctx);
   const button = new Button(ctx);
   const reminders = new Reminders(ctx);
-  const factoryConsole = new FactoryConsole(ctx, () => provisioned, plan.scratchBlock);
 
   const firmware: Firmware = {
     context: ctx,
-    modules: { lid, button, reminders, console: factoryConsole },
+    modules: { lid, button, reminders },
     start(): void {
       firmware.recovery = log.recover();
       const storedSerial = identityStore.read();
       if (storedSerial !== undefined && storedSerial !== '') {
         ctx.serial = storedSerial;
-        provisioned = true;
+        ctx.provisioned = true;
       }
       const storedConfig = loadStoredConfig(configStore);
       if (storedConfig) ctx.config = storedConfig;
@@ -176,7 +173,8 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
       lid.start();
       button.start();
       reminders.start();
-      factoryConsole.start();
+      const factoryMode = !ctx.provisioned && options.unprovisionedIsFactory === true;
+      if (options.console) options.console(ctx, factoryMode);
       watchdog.onStarved = (taskId, name) => {
         ports.power.setRetained(RetainedSlot.WatchdogTask, taskId);
         ports.log(`software watchdog: task ${name} starved`);
@@ -184,8 +182,6 @@ export function createFirmware(ports: Ports, options: FirmwareOptions): Firmware
       };
       watchdog.start();
       startBatteryMonitor(ctx);
-      const factoryMode = !provisioned && options.factoryCommands !== undefined;
-      if (factoryMode) options.factoryCommands!(ctx, factoryConsole);
       if (options.connectivity && !factoryMode) options.connectivity(ctx).start();
       bus.publish({ type: 'BOOTED', boot, resetReason });
     },

@@ -32,6 +32,8 @@ export interface FirmwareContext {
   config: DeviceConfig;
   /** Device serial: provisioned identity in flash, else FirmwareOptions.serial. */
   serial: string;
+  /** A serial was provisioned into flash (by the factory console); false until then. */
+  provisioned: boolean;
   /** Seeded PRNG in [0, 1): xorshift32 seeded from serial and boot (reproducible in simulation). */
   random: () => number;
   diagnostics: DiagnosticCounters;

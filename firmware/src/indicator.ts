@@ -10,15 +10,18 @@
  */
 import type { Ports } from './ports/ports.ts';
 
-/** Steps of [led 0|1, buzzer 0|1, duration ms]. */
-export type Pattern = ReadonlyArray<readonly [0 | 1, 0 | 1, number]>;
+/**
+ * Step durations in ms, alternately on (LED and buzzer) and off, starting on: every pattern flashes and
+ * beeps together, so the levels follow from the step's parity instead of being stored.
+ */
+export type Pattern = readonly number[];
 
 export const Patterns = {
-  ackShort: [[1, 1, 120]] as Pattern,
-  ackDouble: [[1, 1, 120], [0, 0, 120], [1, 1, 120]] as Pattern,
-  ackLong: [[1, 1, 120], [0, 0, 120], [1, 1, 120], [0, 0, 120], [1, 1, 400]] as Pattern,
-  chime: [[1, 1, 200], [0, 0, 150], [1, 1, 200], [0, 0, 150], [1, 1, 400]] as Pattern,
-  selfTest: [[1, 1, 100]] as Pattern,
+  ackShort: [120] as Pattern,
+  ackDouble: [120, 120, 120] as Pattern,
+  ackLong: [120, 120, 120, 120, 400] as Pattern,
+  chime: [200, 150, 200, 150, 400] as Pattern,
+  selfTest: [100] as Pattern,
 } as const;
 
 const GLOW_PERIOD_MS = 4000;
@@ -77,9 +80,9 @@ export class Indicator {
       this.set(0, 0);
       return;
     }
-    const s = pattern[i];
-    this.set(s[0], s[1]);
-    this.stepTimer_ = this.ports_.timers.setTimeout(() => this.step_(pattern, i + 1), s[2]);
+    const on = i % 2 === 0 ? 1 : 0;
+    this.set(on, on);
+    this.stepTimer_ = this.ports_.timers.setTimeout(() => this.step_(pattern, i + 1), pattern[i]);
   }
 
   private glowBlink_(): void {

@@ -207,6 +207,19 @@ describe('EventLog overflow policy', () => {
     expect(again.recover().droppedTotal).toBe(log.droppedTotal);
   });
 
+  it('stamps an Overflow with its cause\'s wall time only when that time fits the record', () => {
+    for (const unixS of [1780000000, -5, 2 ** 33]) {
+      const { log } = fresh(5);
+      let i = 0;
+      while (log.droppedTotal === 0) log.append(lid(i++, unixS));
+      const events = log.pending(100000);
+      const overflow = events.filter((e) => e.kind === EventKind.Overflow);
+      expect(overflow.length).toBeGreaterThan(0);
+      const valid = unixS >= 0 && unixS <= 0xffffffff;
+      for (const e of [...overflow, events[events.length - 1]!]) expect(e.unixS).toBe(valid ? unixS : undefined);
+    }
+  });
+
   it('drops therapy events only as a last resort, oldest first, and counts them', () => {
     const { log } = fresh(5);
     let written = 0;

@@ -1,4 +1,5 @@
 import { createFirmware } from '../src/app.ts';
+import { startFactoryConsole } from '../src/console/factory-console.ts';
 import type { Firmware, FirmwareOptions } from '../src/app.ts';
 import type { AppMessage } from '../src/app-messages.ts';
 import { FakeHardware } from '../src/testing/fake-ports.ts';
@@ -18,7 +19,7 @@ export function bootFirmware(
 ): Booted {
   const hw = options.hw || new FakeHardware({ rtcSet: options.rtcSet });
   const boot = hw.boot(options.reason === undefined ? HardwareResetReason.PowerOn : options.reason);
-  const fw = createFirmware(boot.ports, { serial: options.serial || 'PC-TEST-0001', config: options.config, connectivity: options.connectivity });
+  const fw = createFirmware(boot.ports, { serial: options.serial || 'PC-TEST-0001', config: options.config, connectivity: options.connectivity, console: options.console ?? startFactoryConsole, unprovisionedIsFactory: options.unprovisionedIsFactory });
   const messages: AppMessage[] = [];
   fw.context.bus.subscribe((m) => messages.push(m));
   fw.start();

@@ -2,8 +2,8 @@
  * Runs a flashed device bundle (firmware/dist/pillcap-moddable.js) on a simulated board: a fresh V8 context
  * per boot (RAM does not survive a reset), the bundle evaluated in it, then `pillcapMain(host)` called with the
  * Moddable host built on that boot's ports, exactly as firmware/ports/moddable/main.js does: the host's
- * `loadFactoryMod` evaluates the factory mod (firmware/dist/pillcap-factory-mod.js, the modem console of the
- * line) when the image asks for it, in factory mode, if one is installed.
+ * `loadFactoryMod` evaluates the factory mod (firmware/dist/pillcap-factory-mod.js, the console) when the
+ * image asks for it (at boot in factory mode, else on the first console line), if one is installed.
  * ECMAScript only inside the context: no Node globals are exposed to the firmware.
  */
 import vm from 'node:vm';

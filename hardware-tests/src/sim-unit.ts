@@ -92,7 +92,7 @@ export class SimUnit implements UnitUnderTest {
   private readonly stationEnd: Duplex;
   private consoleBuffer = '';
 
-  /** Boots in which the flashed image loaded the factory mod (only unprovisioned boots ask for it). */
+  /** Boots in which the flashed image loaded the factory mod (unprovisioned boots at once, others on a console line). */
   get factoryModLoads(): number {
     return this.image?.factoryModLoads ?? 0;
   }

@@ -65,6 +65,17 @@ async function waitFor(ctx: StepContext, command: string, accept: (reply: Consol
   return last;
 }
 
+/**
+ * The image answered `no_console`: it found no factory mod built for it (the mod holds the console). With the
+ * image the station flashed, the mod is missing: the console fails. With another image (a flash that did not
+ * take), the mod was refused because of that, so the unit goes on to fail at `firmware-hash`, which names it.
+ */
+function imageWithoutConsole(ctx: StepContext, imageHash: string): StepOutcome {
+  if (imageHash === ctx.expectedImageHash) throw new StepFailure(`no console: the factory mod for image ${imageHash} is not installed`, imageHash);
+  ctx.facts.imageHash = imageHash;
+  return { value: '', message: `image ${imageHash || '(none)'} answered without a console: no factory mod for it` };
+}
+
 const stepRunners: Record<StepId, StepRunner> = {
   async console(ctx) {
     // A unit that is still booting drops console input (as a real UART before the firmware reads it):
@@ -78,6 +89,7 @@ const stepRunners: Record<StepId, StepRunner> = {
       } catch (error) {
         if (!(error instanceof ConsoleSilentError) || Date.now() >= deadline) {
           if (error instanceof ConsoleSilentError) throw new StepFailure(`console silent: no answer to "ident" within ${ctx.step.timeoutMs} ms`);
+          if (error instanceof ConsoleReplyError && error.reply.error === 'no_console') return imageWithoutConsole(ctx, String(error.reply.imageHash ?? ''));
           if (error instanceof ConsoleReplyError) throw new StepFailure(`unit refused "ident": ${String(error.reply.error ?? 'no reason given')}`);
           throw error;
         }

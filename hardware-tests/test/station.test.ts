@@ -255,11 +255,13 @@ describe('provisioning and shipping on the simulated unit', () => {
       await unit.fixture.setLid(true);
       await waitUntil(() => unit.state === 'running');
       await unit.fixture.setLid(false);
+      // the factory mode boot loaded the mod (the console); the patient's boot does not until a line arrives
+      expect(unit.factoryModLoads).toBe(1);
       const ident = await unit.console().command('ident');
       expect(ident).toMatchObject({ serial: report.serial, provisioned: true, bootCount: 2 });
+      expect(unit.factoryModLoads).toBe(2);
+      // the modem commands are the factory mode's only: connectivity owns the modem now
       expect(await unit.console().request('modem info')).toMatchObject({ ok: false, error: 'unknown_command' });
-      // the factory mode boot loaded the mod; the patient's boot did not, though it is still installed
-      expect(unit.factoryModLoads).toBe(1);
       // The upload waits out the coalescing delay after the lid closes (virtual time runs 20x real time),
       // so on a loaded CI machine this can take a while in real seconds.
       await waitUntil(() => topics.includes(`pillcap/v1/${report.serial}/up`), 75_000);

@@ -26,6 +26,7 @@ import {
   MessageKind,
   PROTOCOL_VERSION,
   SERIAL_PATTERN,
+  type DeviceConfig,
   type DeviceEvent,
   type DownlinkMessage,
   type EventKind,
@@ -66,10 +67,17 @@ type Wire = Map<number, unknown>;
  * the structured or text rules below. Message specs are tables, so one small loop encodes and decodes all
  * eight kinds (this file ships in the firmware bundle). A trailing '?' marks an optional field.
  */
-type Rule = Range | 'text' | 'detail' | 'operator' | 'imei' | 'iccid' | 'hash' | 'bool' | 'anchor' | 'anchors' | 'events' | 'steps' | 'minutes' | 'mqttStat';
+type Rule = Range | 'text' | 'detail' | 'operator' | 'imei' | 'iccid' | 'hash' | 'bool' | 'anchor' | 'anchors' | 'events' | 'steps' | 'minutes' | 'codeCounts';
 
-const SPECS: Record<number, [keys: Record<string, number>, rules: Record<string, Rule>]> = {
-  [MessageKind.EventBatch]: [EventBatchKey, { logTailSeq: U32, droppedTotal: U32, anchors: 'anchors', events: 'events', 'pendingAfter?': U32 }],
+/**
+ * A message kind's fields: wire keys, rules, and the fields that may be absent. Field names appear only as
+ * unquoted keys (never as strings), so a bundle that shortens them (the firmware build) shortens all three
+ * tables and every message object alike.
+ */
+type Spec = [keys: Record<string, number>, rules: Record<string, Rule>, optional?: Record<string, 1>];
+
+const SPECS: Record<number, Spec> = {
+  [MessageKind.EventBatch]: [EventBatchKey, { logTailSeq: U32, droppedTotal: U32, anchors: 'anchors', events: 'events', pendingAfter: U32 }, { pendingAfter: 1 }],
   [MessageKind.Heartbeat]: [HeartbeatKey, { anchor: 'anchor' }],
   [MessageKind.Hello]: [
     HelloKey,
@@ -77,38 +85,42 @@ const SPECS: Record<number, [keys: Record<string, number>, rules: Record<string,
       anchor: 'anchor',
       appFirmware: 'text',
       imageHash: 'hash',
-      'modemFirmware?': 'text',
-      'imei?': 'imei',
-      'iccid?': 'iccid',
-      'hwRevision?': 'text',
+      modemFirmware: 'text',
+      imei: 'imei',
+      iccid: 'iccid',
+      hwRevision: 'text',
       bootCount: U16,
       resetReason: U16,
       configVersion: U32,
     },
+    { modemFirmware: 1, imei: 1, iccid: 1, hwRevision: 1 },
   ],
-  [MessageKind.CommandResult]: [CommandResultKey, { commandId: U32, status: COMMAND_STATUS, anchor: 'anchor', 'detail?': 'detail' }],
+  [MessageKind.CommandResult]: [CommandResultKey, { commandId: U32, status: COMMAND_STATUS, anchor: 'anchor', detail: 'detail' }, { detail: 1 }],
   [MessageKind.FactoryReport]: [FactoryReportKey, { passed: 'bool', steps: 'steps', anchor: 'anchor', appFirmware: 'text', imageHash: 'hash', stationId: 'text' }],
-  [MessageKind.Ack]: [AckKey, { ackSeq: U32, 'serverUnixS?': U32, 'configVersion?': U32 }],
+  [MessageKind.Ack]: [AckKey, { ackSeq: U32, serverUnixS: U32, configVersion: U32 }, { serverUnixS: 1, configVersion: 1 }],
   [MessageKind.Config]: [
     ConfigKey,
     {
       configVersion: C.configVersion,
       reminderMinutes: 'minutes',
       utcOffsetMin: C.utcOffsetMin,
-      'nextOffsetChangeUnixS?': C.nextOffsetChangeUnixS,
-      'nextOffsetMin?': C.utcOffsetMin,
+      nextOffsetChangeUnixS: C.nextOffsetChangeUnixS,
+      nextOffsetMin: C.utcOffsetMin,
       reminderGraceMin: C.reminderGraceMin,
       reminderWindowMin: C.reminderWindowMin,
-      'quietStartMin?': C.quietMin,
-      'quietEndMin?': C.quietMin,
+      quietStartMin: C.quietMin,
+      quietEndMin: C.quietMin,
       heartbeatIntervalS: C.heartbeatIntervalS,
       uploadCoalesceS: C.uploadCoalesceS,
       lidDebounceMs: C.lidDebounceMs,
       lidLeftOpenS: C.lidLeftOpenS,
     },
+    { nextOffsetChangeUnixS: 1, nextOffsetMin: 1, quietStartMin: 1, quietEndMin: 1 },
   ],
   [MessageKind.Command]: [CommandKey, { commandId: U32, code: COMMAND_CODE }],
 };
+
+const optional = (spec: Spec, field: string): boolean => spec[2] !== undefined && spec[2][field] === 1;
 
 const metricNames = Object.keys(HEARTBEAT_METRIC_RULES) as HeartbeatMetric[];
 
@@ -141,12 +153,20 @@ function wire(rule: Rule, v: unknown): unknown {
   if (rule === 'anchors') return (v as TimeAnchor[]).map(anchorWire);
   if (rule === 'events') return flattenEvents(v as DeviceEvent[]);
   if (rule === 'steps') return (v as FactoryStep[]).map((s) => [s.name, s.ok, s.value, s.message]);
-  if (rule === 'mqttStat') {
+  if (rule === 'codeCounts') {
     const m = new Map<number, unknown>();
     for (const code of Object.keys(v as object)) m.set(Number(code), (v as Record<string, number>)[code]);
     return m;
   }
   return v;
+}
+
+function putFields(spec: Spec, fields: Record<string, unknown>, m: Wire): Wire {
+  for (const field in spec[1]) {
+    const v = fields[field];
+    if (v !== undefined) m.set(spec[0][field]!, wire(spec[1][field]!, v));
+  }
+  return m;
 }
 
 function encode(msg: Message, uplink: boolean): Uint8Array {
@@ -157,12 +177,7 @@ function encode(msg: Message, uplink: boolean): Uint8Array {
     [1, msg.kind],
     [2, msg.serial],
   ]);
-  const fields = msg as unknown as Record<string, unknown>;
-  for (const name in spec[1]) {
-    const field = name.replace('?', '');
-    const v = fields[field];
-    if (v !== undefined) m.set(spec[0][field]!, wire(spec[1][name]!, v));
-  }
+  putFields(spec, msg as unknown as Record<string, unknown>, m);
   if (msg.kind === MessageKind.Heartbeat) {
     const metrics = msg.metrics as Record<string, unknown>;
     for (const name of metricNames) if (metrics[name] !== undefined) m.set(HeartbeatKey[name], wire(HEARTBEAT_METRIC_RULES[name] as Rule, metrics[name]));
@@ -302,7 +317,7 @@ function check(rule: Rule, v: unknown, path: string): unknown {
       return array(v, path, MAX_STEPS).map((x, i) => step(x, `${path}[${i}]`));
     case 'minutes':
       return minutes(v, path);
-    case 'mqttStat': {
+    case 'codeCounts': {
       if (!(v instanceof Map)) return bad(path, 'expected a map of error code to count');
       const out: Record<number, number> = {};
       for (const [code, count] of v) out[int(code, path, U16)] = int(count, `${path}.${String(code)}`, U32);
@@ -310,6 +325,16 @@ function check(rule: Rule, v: unknown, path: string): unknown {
     }
   }
   return int(v, path, rule);
+}
+
+function readFields(spec: Spec, m: Wire, checkRule: typeof check, out: Record<string, unknown>): Record<string, unknown> {
+  for (const field in spec[1]) {
+    const key = spec[0][field]!;
+    const v = m.get(key);
+    if (v === undefined && !optional(spec, field)) bad(field, `missing (key ${key})`);
+    if (v !== undefined) out[field] = checkRule(spec[1][field]!, v, field);
+  }
+  return out;
 }
 
 const ANY_UINT: Range = [0, Number.MAX_SAFE_INTEGER];
@@ -330,11 +355,7 @@ function decode(bytes: Uint8Array, uplink: boolean, checkRule: typeof check): Me
   const spec = SPECS[kind];
   if (!spec || kind < 16 !== uplink) throw new ProtocolError('unknown_kind', 'kind', `kind ${kind} is not a known ${uplink ? 'uplink' : 'downlink'} message`);
   const out: Record<string, unknown> = { kind, serial: text(get(2, 'serial'), 'serial', 4, 32, SERIAL_PATTERN) };
-  for (const name in spec[1]) {
-    const field = name.replace('?', '');
-    const key = spec[0][field]!;
-    if (m.get(key) !== undefined || field === name) out[field] = checkRule(spec[1][name]!, get(key, field), field);
-  }
+  readFields(spec, m, checkRule, out);
   if (kind === MessageKind.Heartbeat) {
     const metrics: Record<string, unknown> = (out.metrics = {});
     for (const name of metricNames) {
@@ -347,3 +368,33 @@ function decode(bytes: Uint8Array, uplink: boolean, checkRule: typeof check): Me
 
 export const decodeUplinkDevice = (bytes: Uint8Array): UplinkMessage => decode(bytes, true, check) as UplinkMessage;
 export const decodeDownlink = (bytes: Uint8Array): DownlinkMessage => decode(bytes, false, checkDownlink) as DownlinkMessage;
+
+// ------------------------------------------------------------------------------------------------ config at rest
+
+/**
+ * The firmware keeps its config in flash in wire form: the CBOR map of a Config's fields (ConfigKey keys, no
+ * header), so what it stores never depends on property names (the firmware build shortens them).
+ */
+export const encodeConfigFields = (c: DeviceConfig): Uint8Array => encodeCbor(putFields(SPECS[MessageKind.Config]!, c as unknown as Record<string, unknown>, new Map()));
+
+/** The inverse of encodeConfigFields, checked like a Config downlink. Throws CborError or ProtocolError. */
+export function decodeConfigFields(bytes: Uint8Array): DeviceConfig {
+  const m = decodeCbor(bytes);
+  if (!(m instanceof Map)) return bad('', 'expected a CBOR map');
+  return readFields(SPECS[MessageKind.Config]!, m, checkDownlink, {}) as unknown as DeviceConfig;
+}
+
+/** The first field of `c` a Config downlink could not carry (missing or out of range), else undefined. */
+export function configFieldProblem(c: DeviceConfig): string | undefined {
+  const spec = SPECS[MessageKind.Config]!;
+  const fields = c as unknown as Record<string, unknown>;
+  for (const field in spec[1]) {
+    if (fields[field] === undefined && optional(spec, field)) continue;
+    try {
+      checkDownlink(spec[1][field]!, fields[field], field);
+    } catch (error) {
+      return field;
+    }
+  }
+  return undefined;
+}

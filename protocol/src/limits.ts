@@ -38,7 +38,7 @@ export const EVENT_ARG_RANGES: Readonly<Record<EventKind, readonly Range[]>> = {
   9: [[0, 6000]], // LowBattery: batteryMv
 };
 
-export type MetricRule = Range | 'text' | 'operator' | 'imei' | 'iccid' | 'mqttStat';
+export type MetricRule = Range | 'text' | 'operator' | 'imei' | 'iccid' | 'codeCounts';
 
 export const HEARTBEAT_METRIC_RULES: Readonly<Record<HeartbeatMetric, MetricRule>> = {
   intervalS: U32,
@@ -68,7 +68,7 @@ export const HEARTBEAT_METRIC_RULES: Readonly<Record<HeartbeatMetric, MetricRule
   ackTimeouts: U32,
   bytesTx: U32,
   bytesRx: U32,
-  mqttStat: 'mqttStat',
+  mqttStat: 'codeCounts',
   mqttOpenFailures: U32,
   mqttConnFailures: U32,
   uploadAttempts: U32,

@@ -208,14 +208,17 @@ export interface Heartbeat {
   kind: typeof MessageKind.Heartbeat;
   serial: string;
   anchor: TimeAnchor;
-  metrics: Partial<Record<Exclude<HeartbeatMetric, 'operator' | 'appFirmware' | 'modemFirmware' | 'imei' | 'iccid' | 'mqttStat'>, number>> & {
-    operator?: string;
-    appFirmware?: string;
-    modemFirmware?: string;
-    imei?: string;
-    iccid?: string;
-    mqttStat?: Record<number, number>;
-  };
+  metrics: Partial<Record<Exclude<HeartbeatMetric, keyof OtherMetrics>, number>> & OtherMetrics;
+}
+
+/** The heartbeat metrics that are not integers. */
+interface OtherMetrics {
+  operator?: string;
+  appFirmware?: string;
+  modemFirmware?: string;
+  imei?: string;
+  iccid?: string;
+  mqttStat?: Record<number, number>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

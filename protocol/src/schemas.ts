@@ -134,7 +134,7 @@ function metricSchema(rule: MetricRule) {
       return z.string().regex(IMEI_PATTERN);
     case 'iccid':
       return z.string().regex(ICCID_PATTERN);
-    case 'mqttStat':
+    case 'codeCounts':
       return z.map(intIn(U16), u32).transform((m) => Object.fromEntries(m) as Record<number, number>);
   }
   return intIn(rule);

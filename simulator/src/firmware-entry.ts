@@ -7,6 +7,7 @@ import type { Ports } from '../../firmware/src/ports/ports.ts';
 import type { DeviceConfig } from '../../protocol/src/messages.ts';
 import { createFirmware, type Firmware } from '../../firmware/src/app.ts';
 import { createConnectivity } from '../../firmware/src/uplink/connectivity.ts';
+import { startFactoryConsole } from '../../firmware/src/console/factory-console.ts';
 
 export interface PillcapBootOptions {
   serial: string;
@@ -26,6 +27,7 @@ export function bootPillcap(ports: Ports, options: PillcapBootOptions): PillcapI
   const firmware = createFirmware(ports, {
     serial: options.serial,
     config: options.config,
+    console: startFactoryConsole,
     connectivity: options.connectivity ? (ctx) => createConnectivity(ctx) : undefined,
   });
   return { start: () => firmware.start(), firmware };

@@ -1,12 +1,12 @@
 /**
  * Entry of firmware/dist/pillcap-moddable.js: installs globalThis.pillcapMain, which main.js calls with the
  * Moddable host modules. Build constants are replaced by the bundler (firmware/build/build-firmware.ts).
- * The factory-mode console commands come from the factory mod (factory-mod.ts), installed on the line only.
+ * The console (factory and modem commands) is the factory mod's (factory-mod.ts), installed on the line.
  */
 import { createFirmware } from '../../src/app.ts';
 import { createConnectivity } from '../../src/uplink/connectivity.ts';
 import { createModdablePorts } from './ports-moddable.ts';
-import { installFactoryMod } from './factory-mod.ts';
+import { factoryModConsole } from './factory-mod.ts';
 import type { ModdableHost } from './ports-moddable.ts';
 
 declare const __PILLCAP_VERSION__: string;
@@ -17,11 +17,11 @@ const UNPROVISIONED = 'UNPROVISIONED';
 
 (globalThis as unknown as { pillcapMain: (host: ModdableHost) => void }).pillcapMain = (host) => {
   const ports = createModdablePorts(host, { version: __PILLCAP_VERSION__, imageHash: __PILLCAP_IMAGE_HASH__, buildUnixS: __PILLCAP_BUILD_UNIX_S__ });
-  const factoryCommands: typeof installFactoryMod = (ctx, console) => {
-    // only now: a provisioned boot never loads the mod (RAM), even if it is still installed
-    if (host.loadFactoryMod) host.loadFactoryMod();
-    installFactoryMod(ctx, console);
-  };
-  const firmware = createFirmware(ports, { serial: UNPROVISIONED, connectivity: createConnectivity, factoryCommands });
+  const firmware = createFirmware(ports, {
+    serial: UNPROVISIONED,
+    connectivity: createConnectivity,
+    console: factoryModConsole(host.loadFactoryMod),
+    unprovisionedIsFactory: true,
+  });
   firmware.start();
 };

@@ -6,10 +6,11 @@
  *   npx pillcap build-firmware                     # writes firmware/dist/pillcap-moddable.js (+ factory mod)
  *   cd firmware/ports/moddable && mcconfig -d -m -p nrf52/<board> ./manifest.json
  * (-d debug build with xsbug, drop it for release; -m runs make and flashes; -p selects the platform.)
- * On the manufacturing line only, the factory mod (the modem console the station uses) goes in next to it:
+ * On the manufacturing line, the factory mod (the console: factory and modem commands) goes in next to it and
+ * stays installed:
  *   mcrun -d -m -p nrf52/<board> ./manifest-factory.json
- * The image asks for it (loadFactoryMod) only in an unprovisioned boot and installs its commands then; a
- * provisioned cap never loads it, even if the line left it installed.
+ * The image asks for it (loadFactoryMod) at boot in factory mode (unprovisioned), else only when a line arrives
+ * on the console port, so a cap in use never loads it (factory-mod.ts).
  */
 import Timer from "timer";
 import Time from "time";

@@ -27,7 +27,7 @@ export interface ModdableHost {
   Flash: Any;
   Sleep: Any;
   ResetReason: Any;
-  /** Loads the factory mod if the line installed one (main.js: Modules.importNow); called in factory mode only. */
+  /** Loads the factory mod (the console) if the line installed one (main.js: Modules.importNow); factory-mod.ts says when. */
   loadFactoryMod?: () => void;
 }
 
@@ -60,6 +60,11 @@ function digitalOut(io: Any, pin: number): Ports['led'] {
   return { write: (level) => d.write(level) };
 }
 
+/** The bytes of a view as the ArrayBuffer the host's write() takes. */
+function bufferOf(bytes: Uint8Array): ArrayBufferLike {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+}
+
 function mapResetReason(host: ModdableHost): HardwareResetReason {
   const r = host.Sleep.resetReason;
   const R = host.ResetReason;
@@ -75,6 +80,7 @@ function mapResetReason(host: ModdableHost): HardwareResetReason {
 export function createModdablePorts(host: ModdableHost, build: BuildInfo): Ports {
   const g = globalThis as Any;
   const io = g.device.io;
+  const { Timer, Sleep } = host;
   const flash = new host.Flash(BOARD.flashPartition);
   const blockSize: number = flash.blockSize;
   const modemDtr = digitalOut(io, BOARD.modemDtrPin);
@@ -117,9 +123,9 @@ export function createModdablePorts(host: ModdableHost, build: BuildInfo): Ports
     led: digitalOut(io, BOARD.ledPin),
     buzzer: digitalOut(io, BOARD.buzzerPin),
     timers: {
-      setTimeout: (fn, ms) => host.Timer.set(fn, ms) as TimerHandle,
-      setInterval: (fn, ms) => host.Timer.repeat(fn, ms) as TimerHandle,
-      clear: (h) => host.Timer.clear(h),
+      setTimeout: (fn, ms) => Timer.set(fn, ms) as TimerHandle,
+      setInterval: (fn, ms) => Timer.repeat(fn, ms) as TimerHandle,
+      clear: (h) => Timer.clear(h),
     },
     clock: {
       monotonicMs: () => host.Time.ticks,
@@ -136,33 +142,29 @@ export function createModdablePorts(host: ModdableHost, build: BuildInfo): Ports
       blockCount: Math.floor(flash.byteLength / blockSize),
       writeAlign: BOARD.flashWriteAlign,
       read: (offset, length) => new Uint8Array(flash.read(offset, length)),
-      write: (offset, data) => flash.write(offset, data.length, data.buffer.slice(data.byteOffset, data.byteOffset + data.length)),
+      write: (offset, data) => flash.write(offset, data.length, bufferOf(data)),
       eraseBlock: (block) => flash.erase(block),
     },
     power: {
       hardwareResetReason: () => mapResetReason(host),
-      getRetained: (i) => host.Sleep.getRetainedValue(i) >>> 0,
-      setRetained: (i, v) => host.Sleep.setRetainedValue(i, v >>> 0),
+      getRetained: (i) => Sleep.getRetainedValue(i) >>> 0,
+      setRetained: (i, v) => Sleep.setRetainedValue(i, v >>> 0),
       batteryMv: () => (analog ? Math.round((analog.read() * 3600 * 2) / ((1 << analog.resolution) - 1)) : 0),
       temperatureDeciC: () => (g.pillcapTemperature ? g.pillcapTemperature() : 0),
       charging: () => false,
       reset: () => {
-        if (watchdog && watchdog.reset) watchdog.reset();
-        else host.Sleep.deep(1); // wakes immediately: a reset with the retained values kept
+        if (watchdog?.reset) watchdog.reset();
+        else Sleep.deep(1); // wakes immediately: a reset with the retained values kept
       },
       powerOff: () => {
-        host.Sleep.wakeOnDigital(BOARD.lidPin);
-        host.Sleep.deep();
+        Sleep.wakeOnDigital(BOARD.lidPin);
+        Sleep.deep();
       },
-      startWatchdog: (ms) => {
-        if (watchdog) watchdog.start(ms);
-      },
-      feedWatchdog: () => {
-        if (watchdog) watchdog.feed();
-      },
+      startWatchdog: (ms) => watchdog?.start(ms),
+      feedWatchdog: () => watchdog?.feed(),
     },
     modem: {
-      write: (bytes) => modem.write(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+      write: (bytes) => modem.write(bufferOf(bytes)),
       onReadable(cb) {
         modemCallback = cb;
       },
@@ -171,7 +173,7 @@ export function createModdablePorts(host: ModdableHost, build: BuildInfo): Ports
     modemPower: {
       pulsePowerKey(ms) {
         pwrKey.write(1);
-        host.Timer.set(() => pwrKey.write(0), ms);
+        Timer.set(() => pwrKey.write(0), ms);
       },
       setSupply: (on) => supply.write(on ? 1 : 0),
       status: () => modemStatus.read(),

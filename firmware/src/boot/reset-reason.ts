@@ -54,6 +54,6 @@ export function mergeResetReason(hardware: HardwareResetReason, stored: number):
     case HardwareResetReason.PowerOn:
       return ResetReason.PowerOnReset;
     default:
-      return stored !== 0 ? stored : ResetReason.Unknown;
+      return stored; // Unknown (0) when nothing was stored
   }
 }

@@ -4,6 +4,9 @@
  * Inputs:  one command per line (ASCII, case-sensitive, arguments as `key=value` or positional).
  * Outputs: exactly one line of JSON per command: {"ok":true,...} or {"ok":false,"error":"<code>",...}.
  * States:  stateless; `ship` ends in System OFF.
+ * Where:   bundled with the firmware in the simulator, the self-test and the tests (`startFactoryConsole`); on
+ *          the device it is the factory mod (ports/moddable/factory-mod.ts), which the image loads when the
+ *          console line first speaks, so a cap in the field carries none of this code in its image.
  *
  *   ident                           serial, firmware version, image hash, boot count, reset reason
  *   selftest                        on-board checks (battery, temperature, flash scratch block write/read/erase,
@@ -26,6 +29,7 @@ import { SERIAL_PATTERN, TimeSource } from '../../../protocol/src/messages.ts';
 import type { FactoryStep } from '../../../protocol/src/messages.ts';
 import type { FirmwareContext } from '../context.ts';
 import { Patterns } from '../indicator.ts';
+import { flashPlan } from '../flash-layout.ts';
 
 export const CONSOLE_COMMANDS = ['ident', 'selftest', 'lid?', 'button?', 'led', 'buzz', 'provision', 'log stats', 'time', 'ship', 'help'];
 
@@ -59,25 +63,24 @@ export type ConsoleCommandHandler = (words: string[], args: Record<string, strin
 
 export class FactoryConsole {
   private readonly ctx_: FirmwareContext;
-  private readonly isProvisioned_: () => boolean;
   private readonly scratchBlock_: number;
   private buzzTimer_: number | undefined;
   /** Commands added by other modules (addCommand), keyed by their first word. */
   private readonly extensions_: Record<string, ConsoleCommandHandler> = {};
 
-  constructor(ctx: FirmwareContext, isProvisioned: () => boolean, scratchBlock: number) {
+  constructor(ctx: FirmwareContext) {
     this.ctx_ = ctx;
-    this.isProvisioned_ = isProvisioned;
-    this.scratchBlock_ = scratchBlock;
+    this.scratchBlock_ = flashPlan(ctx.ports.flash.blockCount).scratchBlock;
   }
 
+  /** Takes the console line; the factory mod's loader calls handleLine itself instead. */
   start(): void {
     this.ctx_.ports.console.onLine((line) => this.handleLine(line));
   }
 
   /**
    * Extension point: `name` (the first word of a line) is handled by `handler`, which may answer later
-   * (e.g. console/modem-console.ts, installed through FirmwareOptions.factoryCommands). Built-ins win.
+   * (e.g. console/modem-console.ts, which the factory mod adds in factory mode). Built-ins win.
    */
   addCommand(name: string, handler: ConsoleCommandHandler): void {
     this.extensions_[name] = handler;
@@ -128,7 +131,7 @@ export class FactoryConsole {
         return {
           ok: true,
           serial: this.ctx_.serial,
-          provisioned: this.isProvisioned_(),
+          provisioned: this.ctx_.provisioned,
           firmware: ports.build.version,
           imageHash: ports.build.imageHash,
           bootCount: this.ctx_.time.boot,
@@ -158,7 +161,7 @@ export class FactoryConsole {
       case 'provision': {
         const serial = args.serial;
         if (serial === undefined || !SERIAL_PATTERN.test(serial)) return badArgument('provision serial=<A-Z0-9- 4..32>');
-        if (this.isProvisioned_() && serial !== this.ctx_.serial && args.force !== '1') {
+        if (this.ctx_.provisioned && serial !== this.ctx_.serial && args.force !== '1') {
           return { ok: false, error: 'already_provisioned', serial: this.ctx_.serial };
         }
         this.ctx_.provision(serial);
@@ -243,4 +246,9 @@ export class FactoryConsole {
     this.ctx_.bus.publish({ type: 'SHIP_MODE' });
     this.ctx_.enterShipping();
   }
+}
+
+/** FirmwareOptions.console where the console is bundled with the firmware (simulator, self-test, tests). */
+export function startFactoryConsole(ctx: FirmwareContext): void {
+  new FactoryConsole(ctx).start();
 }

@@ -1,7 +1,7 @@
 /**
  * Modem checks and provisioning commands of the factory console, for the manufacturing station.
- * Registered on the FactoryConsole (addCommand) by app.ts only when the unit boots unprovisioned (factory
- * mode); connectivity is then not started in that boot, so these commands own the modem and its AT engine.
+ * Registered on the FactoryConsole (addCommand) by the factory mod only when the unit boots unprovisioned
+ * (factory mode); connectivity is then not started in that boot, so these commands own the modem and its AT engine.
  * After `provision` and `ship` the next boot is a normal one and connectivity takes the modem.
  *
  * Inputs:  console lines
@@ -340,7 +340,7 @@ export class ModemConsole {
   }
 }
 
-/** Installs the modem commands (app.ts passes this as FirmwareOptions.factoryCommands on the device). */
+/** Installs the modem commands (the factory mod does, in factory mode: ports/moddable/factory-mod-entry.ts). */
 export function installModemConsole(ctx: FirmwareContext, console: FactoryConsole): void {
   new ModemConsole(ctx).install(console);
 }

@@ -31,7 +31,7 @@
 import type { Flash } from '../ports/ports.ts';
 import { EVENT_ARITY, EventKind, THERAPY_EVENT_KINDS, TimeSource } from '../../../protocol/src/messages.ts';
 import type { DeviceEvent } from '../../../protocol/src/messages.ts';
-import { crc32 } from './crc32.ts';
+import { getLE, putLE, seal, sealed } from './crc32.ts';
 
 export type StoredEvent = DeviceEvent & { unixS?: number; timeSource?: TimeSource };
 
@@ -113,7 +113,7 @@ interface BlockInfo {
   gen_: number;
   writeOffset_: number;
   events_: number;
-  minSeq_: number;
+  minSeq_: number; // minSeq_ and maxSeq_ mean something only while events_ > 0
   maxSeq_: number;
 }
 
@@ -133,22 +133,24 @@ function isTherapy(kind: number): boolean {
   return THERAPY_EVENT_KINDS.indexOf(kind as EventKind) >= 0;
 }
 
-/** Little-endian u32 field of a header or record. */
-function get32(dv: DataView, at: number): number {
-  return dv.getUint32(at, true);
-}
-
-function set32(dv: DataView, at: number, v: number): void {
-  dv.setUint32(at, v, true);
-}
-
-/** Writes the crc32 of `buf[0, end)` at `end` (the last field of headers and records). */
-function seal(buf: Uint8Array, dv: DataView, end: number): void {
-  set32(dv, end, crc32(buf, 0, end));
-}
-
 function isSignedArg(kind: number, index: number): boolean {
   return kind === EventKind.TimeSet && index === 2;
+}
+
+/** Consecutive little-endian u32 fields from `at`. */
+function putWords(buf: Uint8Array, at: number, words: number[]): void {
+  for (let i = 0; i < words.length; i++) putLE(buf, at + 4 * i, words[i]);
+}
+
+function allErased(buf: Uint8Array, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0xff) return false;
+  return true;
+}
+
+function noteEvent(info: BlockInfo, seq: number): void {
+  if (info.events_ === 0 || seq < info.minSeq_) info.minSeq_ = seq;
+  if (info.events_ === 0 || seq > info.maxSeq_) info.maxSeq_ = seq;
+  info.events_++;
 }
 
 export class EventLog {
@@ -157,11 +159,9 @@ export class EventLog {
   private readonly count_: number;
   private readonly blockSize_: number;
   private readonly align_: number;
-  private readonly maxRecordSize_: number;
   private readonly stateSize_: number;
   private blocks_: BlockInfo[] = [];
-  private head_: BlockInfo | undefined;
-  private maxGen_ = 0;
+  private head_: BlockInfo | undefined; // the valid block with the highest generation
   private seqNext_ = 1;
   private acked_ = 0;
   private dropped_ = 0;
@@ -173,14 +173,13 @@ export class EventLog {
 
   constructor(flash: Flash, options: EventLogOptions = {}) {
     this.flash_ = flash;
-    this.first_ = options.firstBlock === undefined ? 0 : options.firstBlock;
-    this.count_ = options.blockCount === undefined ? flash.blockCount - this.first_ : options.blockCount;
+    this.first_ = options.firstBlock ?? 0;
+    this.count_ = options.blockCount ?? flash.blockCount - this.first_;
     this.blockSize_ = flash.blockSize;
     this.align_ = flash.writeAlign;
     if (this.count_ < 3 || this.first_ + this.count_ > flash.blockCount) {
       throw new EventLogError('region_too_small', `event log needs 3..${flash.blockCount - this.first_} blocks, got ${this.count_}`);
     }
-    this.maxRecordSize_ = this.padded_(EVENT_FIXED + 4 + 4 * MAX_ARGS + 4);
     this.stateSize_ = this.padded_(24);
   }
 
@@ -209,66 +208,56 @@ export class EventLog {
   recover(): RecoveryReport {
     this.blocks_ = [];
     this.head_ = undefined;
-    this.maxGen_ = 0;
-    let maxSeq = 0;
-    let headerNextSeq = 1;
+    this.seqNext_ = 1;
     let records = 0;
     let corrupt = 0;
     let garbage = 0;
+    let valid = 0;
     const retirements: [gen: number, level: number][] = [];
     for (let i = 0; i < this.count_; i++) {
       const buf = this.readBlock_(i);
       const info: BlockInfo = { index_: i, state_: BlockState.Erased, gen_: 0, writeOffset_: 0, events_: 0, minSeq_: 0, maxSeq_: 0 };
       this.blocks_.push(info);
-      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      if (get32(dv, 0) !== BLOCK_MAGIC || get32(dv, 28) !== crc32(buf, 0, 28)) {
-        if (!this.allErased_(buf, 0)) {
+      if (getLE(buf, 0) !== BLOCK_MAGIC || !sealed(buf, 0, 28)) {
+        if (!allErased(buf, 0)) {
           info.state_ = BlockState.Garbage;
           garbage++;
         }
         continue;
       }
+      valid++;
       info.state_ = BlockState.Valid;
-      info.gen_ = get32(dv, 4);
-      if (info.gen_ > this.maxGen_) this.maxGen_ = info.gen_;
-      headerNextSeq = Math.max(headerNextSeq, get32(dv, 8));
-      this.acked_ = Math.max(this.acked_, get32(dv, 12));
-      this.dropped_ = Math.max(this.dropped_, get32(dv, 16));
-      this.bootCounter_ = Math.max(this.bootCounter_, dv.getUint16(20, true));
+      info.gen_ = getLE(buf, 4);
+      if (!this.head_ || info.gen_ > this.head_.gen_) this.head_ = info;
+      this.raise_(getLE(buf, 8), getLE(buf, 12), getLE(buf, 16), getLE(buf, 20, 2));
       const scan = this.scanRecords_(buf, (r) => {
-        if (r.event_) {
+        const e = r.event_;
+        if (e) {
           records++;
-          this.noteEvent_(info, r.event_.seq);
-          if (r.event_.seq > maxSeq) maxSeq = r.event_.seq;
-          if (r.event_.boot > this.bootCounter_) this.bootCounter_ = r.event_.boot;
+          noteEvent(info, e.seq);
+          this.raise_(e.seq + 1, 0, 0, e.boot);
         } else {
-          this.acked_ = Math.max(this.acked_, r.ackSeq_ as number);
-          this.dropped_ = Math.max(this.dropped_, r.droppedTotal_ as number);
-          this.bootCounter_ = Math.max(this.bootCounter_, r.boot_ as number);
-          headerNextSeq = Math.max(headerNextSeq, r.nextSeq_ as number);
+          this.raise_(r.nextSeq_ as number, r.ackSeq_ as number, r.droppedTotal_ as number, r.boot_ as number);
           if (r.retireGen_ !== NO_GEN) retirements.push([r.retireGen_ as number, r.level_ as number]);
         }
       });
       corrupt += scan.damaged;
       info.writeOffset_ = scan.end;
     }
-    for (let i = 0; i < this.blocks_.length; i++) {
-      const b = this.blocks_[i];
-      if (b.state_ === BlockState.Valid && (this.head_ === undefined || b.gen_ > this.head_.gen_)) this.head_ = b;
-    }
-    this.seqNext_ = Math.max(maxSeq + 1, headerNextSeq, this.acked_ + 1);
-    let resumed = false;
+    this.seqNext_ = Math.max(this.seqNext_, this.acked_ + 1);
+    // generations are unique among valid blocks, so each retirement names at most one
+    let resumed = 0;
     for (let i = 0; i < retirements.length; i++) {
-      const victim = this.blockByGen_(retirements[i][0]);
-      if (victim && victim !== this.head_) {
-        this.finishCompaction_(victim, retirements[i][1]);
-        resumed = true;
+      for (let k = 0; k < this.count_; k++) {
+        const victim = this.blocks_[k];
+        if (victim.state_ === BlockState.Valid && victim.gen_ === retirements[i][0] && victim !== this.head_) {
+          this.finishCompaction_(victim, retirements[i][1]);
+          resumed++;
+        }
       }
     }
     this.recovered_ = true;
     this.touch_();
-    let valid = 0;
-    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state_ === BlockState.Valid) valid++;
     return {
       records,
       pendingRecords: this.stats().count,
@@ -277,9 +266,9 @@ export class EventLog {
       ackSeq: this.acked_,
       boot: this.bootCounter_,
       droppedTotal: this.dropped_,
-      validBlocks: valid,
+      validBlocks: valid - resumed, // a finished compaction erased its victim
       garbageBlocks: garbage,
-      resumedCompaction: resumed,
+      resumedCompaction: resumed > 0,
     };
   }
 
@@ -298,31 +287,21 @@ export class EventLog {
   append(e: NewEvent): number {
     this.ensureRecovered_();
     const arity = EVENT_ARITY[e.kind];
-    if (arity === undefined || e.args.length !== arity) {
-      throw new EventLogError('invalid_event', `event kind ${e.kind} needs ${arity} args, got ${e.args.length}`);
+    const args = e.args;
+    if (arity === undefined || args.length !== arity) {
+      throw new EventLogError('invalid_event', `event kind ${e.kind} needs ${arity} args, got ${args.length}`);
     }
-    for (let i = 0; i < e.args.length; i++) {
-      const v = e.args[i];
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i];
       const lo = isSignedArg(e.kind, i) ? -0x80000000 : 0;
-      const hi = isSignedArg(e.kind, i) ? 0x7fffffff : 0xffffffff;
-      if (typeof v !== 'number' || Math.floor(v) !== v || v < lo || v > hi) {
+      if (typeof v !== 'number' || Math.floor(v) !== v || v < lo || v > lo + 0xffffffff) {
         throw new EventLogError('invalid_event', `event kind ${e.kind} arg ${i} out of range: ${v}`);
       }
     }
     if (Math.floor(e.uptimeS) !== e.uptimeS || e.uptimeS < 0 || e.uptimeS > 0xffffffff || e.boot < 0 || e.boot > 0xffff) {
       throw new EventLogError('invalid_event', `bad time stamp boot=${e.boot} uptimeS=${e.uptimeS}`);
     }
-    const seq = this.seqNext_;
-    this.seqNext_++;
-    const event: StoredEvent = { seq, boot: e.boot, uptimeS: e.uptimeS, kind: e.kind, args: e.args.slice() };
-    if (e.unixS !== undefined && e.unixS >= 0 && e.unixS <= 0xffffffff) {
-      event.unixS = Math.floor(e.unixS);
-      if (e.timeSource !== undefined) event.timeSource = e.timeSource;
-    }
-    const droppedBefore = this.dropped_;
-    this.writeEvent_(event);
-    if (this.dropped_ > droppedBefore) this.recordOverflow_(this.dropped_ - droppedBefore, e);
-    return seq;
+    return this.add_(e.kind, args.slice(), e);
   }
 
   /** The cloud holds every event up to `seq`: persist that so they are never sent again. */
@@ -451,16 +430,6 @@ export class EventLog {
     this.scanRecords_(this.readBlock_(b.index_), visit);
   }
 
-  private allErased_(buf: Uint8Array, from: number): boolean {
-    for (let i = from; i < buf.length; i++) if (buf[i] !== 0xff) return false;
-    return true;
-  }
-
-  private blockByGen_(gen: number): BlockInfo | undefined {
-    for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state_ === BlockState.Valid && this.blocks_[i].gen_ === gen) return this.blocks_[i];
-    return undefined;
-  }
-
   private validBlocksByGen_(): BlockInfo[] {
     const out: BlockInfo[] = [];
     for (let i = 0; i < this.blocks_.length; i++) if (this.blocks_[i].state_ === BlockState.Valid) out.push(this.blocks_[i]);
@@ -468,192 +437,173 @@ export class EventLog {
     return out;
   }
 
-  private noteEvent_(info: BlockInfo, seq: number): void {
-    if (info.events_ === 0 || seq < info.minSeq_) info.minSeq_ = seq;
-    if (info.events_ === 0 || seq > info.maxSeq_) info.maxSeq_ = seq;
-    info.events_++;
+  /** Recovery keeps the highest value of each persistent counter it finds. */
+  private raise_(nextSeq: number, ackSeq: number, droppedTotal: number, boot: number): void {
+    this.seqNext_ = Math.max(this.seqNext_, nextSeq);
+    this.acked_ = Math.max(this.acked_, ackSeq);
+    this.dropped_ = Math.max(this.dropped_, droppedTotal);
+    this.bootCounter_ = Math.max(this.bootCounter_, boot);
   }
 
-  /** Walk the records of one block; returns the first offset after which the block is erased. */
+  /** Walk the records of one block; `end` is the first offset after which the block is erased. */
   private scanRecords_(buf: Uint8Array, visit: (r: ParsedRecord) => void): { end: number; damaged: number } {
     let off = LOG_HEADER_SIZE;
     let damaged = 0;
     let inDamage = false;
-    let end = LOG_HEADER_SIZE;
     while (off < buf.length) {
-      if (buf[off] === 0xff && this.allErased_(buf, off)) break;
-      const r = this.parseRecord_(buf, off);
+      if (buf[off] === 0xff && allErased(buf, off)) break;
+      const r = this.parseRecord_(buf.subarray(off));
       if (r) {
         visit(r);
         off += r.size_;
-        end = off;
         inDamage = false;
       } else {
         if (!inDamage) damaged++;
         inDamage = true;
         off += this.align_;
-        end = off;
       }
     }
-    if (end > buf.length) end = buf.length;
     // bytes of a torn record beyond `end` are erased: writing continues at `end`
-    return { end, damaged };
+    return { end: Math.min(off, buf.length), damaged };
   }
 
-  private parseRecord_(buf: Uint8Array, off: number): ParsedRecord | undefined {
-    const dv = new DataView(buf.buffer, buf.byteOffset + off, buf.length - off);
-    const tag = buf[off];
+  /** The record at the start of `rec` (a view from the record to the end of its block). */
+  private parseRecord_(rec: Uint8Array): ParsedRecord | undefined {
+    const tag = rec[0];
+    const nargs = rec[2];
+    const flags = rec[3];
     let size: number;
     if (tag === EVENT_TAG) {
-      if (buf.length - off < EVENT_FIXED) return undefined;
-      const nargs = buf[off + 2];
-      if (nargs > MAX_ARGS) return undefined;
-      const flags = buf[off + 3];
-      size = this.padded_(EVENT_FIXED + (flags & FLAG_UNIX ? 4 : 0) + 4 * nargs + 4);
+      if (rec.length < EVENT_FIXED || nargs > MAX_ARGS) return undefined;
+      size = this.recordSize(nargs, (flags & FLAG_UNIX) > 0);
     } else if (tag === STATE_TAG) {
       size = this.stateSize_;
     } else {
       return undefined;
     }
-    if (off + size > buf.length) return undefined;
-    if (get32(dv, size - 4) !== crc32(buf, off, off + size - 4)) return undefined;
+    if (size > rec.length || !sealed(rec, 0, size - 4)) return undefined;
     if (tag === STATE_TAG) {
       return {
         size_: size,
-        level_: buf[off + 1],
-        boot_: dv.getUint16(2, true),
-        ackSeq_: get32(dv, 4),
-        droppedTotal_: get32(dv, 8),
-        retireGen_: get32(dv, 12),
-        nextSeq_: get32(dv, 16),
+        level_: rec[1],
+        boot_: getLE(rec, 2, 2),
+        ackSeq_: getLE(rec, 4),
+        droppedTotal_: getLE(rec, 8),
+        retireGen_: getLE(rec, 12),
+        nextSeq_: getLE(rec, 16),
       };
     }
-    const kind = buf[off + 1] as EventKind;
-    const nargs = buf[off + 2];
-    const flags = buf[off + 3];
-    const event: StoredEvent = { seq: get32(dv, 4), boot: dv.getUint16(12, true), uptimeS: get32(dv, 8), kind, args: [] };
+    const kind = rec[1] as EventKind;
+    const event: StoredEvent = { seq: getLE(rec, 4), boot: getLE(rec, 12, 2), uptimeS: getLE(rec, 8), kind, args: [] };
     let p = EVENT_FIXED;
     if (flags & FLAG_UNIX) {
-      event.unixS = get32(dv, p);
+      event.unixS = getLE(rec, p);
       event.timeSource = (flags >> 4) as TimeSource;
       p += 4;
     }
-    for (let i = 0; i < nargs; i++, p += 4) event.args.push(isSignedArg(kind, i) ? dv.getInt32(p, true) : get32(dv, p));
+    for (let i = 0; i < nargs; i++, p += 4) {
+      const v = getLE(rec, p);
+      event.args.push(isSignedArg(kind, i) ? v | 0 : v);
+    }
     return { size_: size, event_: event };
   }
 
-  private encodeEvent_(e: StoredEvent, copied: boolean): Uint8Array {
+  /** `flags` is 0 or FLAG_COPIED. */
+  private encodeEvent_(e: StoredEvent, flags: number): Uint8Array {
     const withUnix = e.unixS !== undefined;
     const size = this.recordSize(e.args.length, withUnix);
     const buf = new Uint8Array(size);
-    const dv = new DataView(buf.buffer);
     buf[0] = EVENT_TAG;
     buf[1] = e.kind;
     buf[2] = e.args.length;
-    buf[3] = (withUnix ? FLAG_UNIX : 0) | (copied ? FLAG_COPIED : 0) | (((withUnix && e.timeSource) || 0) << 4);
-    set32(dv, 4, e.seq);
-    set32(dv, 8, e.uptimeS);
-    dv.setUint16(12, e.boot, true);
-    let p = EVENT_FIXED;
-    if (withUnix) {
-      set32(dv, p, e.unixS as number);
-      p += 4;
+    buf[3] = flags | (withUnix ? FLAG_UNIX | ((e.timeSource || 0) << 4) : 0);
+    putWords(buf, 4, [e.seq, e.uptimeS]);
+    putLE(buf, 12, e.boot, 2);
+    // a signed argument is stored as its two's complement, as DataView's setInt32 would
+    putWords(buf, EVENT_FIXED, withUnix ? [e.unixS as number].concat(e.args) : e.args);
+    seal(buf, size - 4);
+    return buf;
+  }
+
+  /** Stores one event stamped with the time of `at`: the appended event, or the cause of an Overflow. */
+  private add_(kind: EventKind, args: number[], at: NewEvent): number {
+    const event: StoredEvent = { seq: this.seqNext_++, boot: at.boot, uptimeS: at.uptimeS, kind, args };
+    const unixS = at.unixS;
+    // a wall time that does not fit the record's u32 is left out (the event keeps boot + uptime), and an
+    // Overflow takes its cause's wall time under the same rule
+    if (unixS !== undefined && unixS >= 0 && unixS <= 0xffffffff) {
+      event.unixS = unixS - (unixS % 1);
+      if (at.timeSource !== undefined) event.timeSource = at.timeSource;
     }
-    // setInt32 and setUint32 store the same bytes for every value either accepts
-    for (let i = 0; i < e.args.length; i++, p += 4) dv.setInt32(p, e.args[i], true);
-    seal(buf, dv, size - 4);
-    return buf;
-  }
-
-  private encodeState_(retireGen: number, level: number): Uint8Array {
-    const buf = new Uint8Array(this.stateSize_);
-    const dv = new DataView(buf.buffer);
-    buf[0] = STATE_TAG;
-    buf[1] = level;
-    dv.setUint16(2, this.bootCounter_, true);
-    set32(dv, 4, this.acked_);
-    set32(dv, 8, this.dropped_);
-    set32(dv, 12, retireGen);
-    set32(dv, 16, this.seqNext_);
-    seal(buf, dv, this.stateSize_ - 4);
-    return buf;
-  }
-
-  private writeEvent_(e: StoredEvent): void {
-    this.write_(this.encodeEvent_(e, false), e.seq);
+    const droppedBefore = this.dropped_;
+    this.write_(this.encodeEvent_(event, 0), event.seq);
+    // writing can force a reclaim that drops events; the Overflow event can itself force another one
+    if (this.dropped_ > droppedBefore) this.add_(EventKind.Overflow, [this.dropped_ - droppedBefore], at);
+    return event.seq;
   }
 
   private writeState_(retireGen: number, level: number): void {
-    this.write_(this.encodeState_(retireGen, level));
+    const buf = new Uint8Array(this.stateSize_);
+    buf[0] = STATE_TAG;
+    buf[1] = level;
+    putLE(buf, 2, this.bootCounter_, 2);
+    putWords(buf, 4, [this.acked_, this.dropped_, retireGen, this.seqNext_]);
+    seal(buf, this.stateSize_ - 4);
+    this.write_(buf);
   }
 
-  /** Appends a record at the head (opening a new head if needed); `seq` when it is an event. */
+  /** Appends a record at the head, opening a new head (and reclaiming space) if needed; `seq` of an event. */
   private write_(bytes: Uint8Array, seq?: number): void {
-    const head = this.headWithRoom_(bytes.length);
-    this.put_(head, bytes, seq);
+    if (!this.head_ || this.head_.writeOffset_ + bytes.length > this.blockSize_) {
+      const spare = this.findFree_();
+      if (!spare) throw new EventLogError('region_too_small', 'no spare block (log invariant broken)');
+      this.openHead_(spare);
+      // keep one block free for the next roll
+      if (!this.findFree_(this.head_)) this.reclaim_();
+    }
+    this.put_(this.head_ as BlockInfo, bytes, seq);
     this.touch_();
   }
 
   private put_(head: BlockInfo, bytes: Uint8Array, seq?: number): void {
     this.flash_.write(this.addr_(head.index_) + head.writeOffset_, bytes);
     head.writeOffset_ += bytes.length;
-    if (seq !== undefined) this.noteEvent_(head, seq);
-  }
-
-  /** The head block if `size` more bytes fit; otherwise open a new head (reclaiming space if needed). */
-  private headWithRoom_(size: number): BlockInfo {
-    if (this.head_ && this.head_.writeOffset_ + size <= this.blockSize_) return this.head_;
-    const spare = this.findFree_(undefined);
-    if (!spare) throw new EventLogError('region_too_small', 'no spare block: the log invariant is broken');
-    this.openHead_(spare);
-    // keep one block free for the next roll
-    if (!this.findFree_(this.head_)) this.reclaim_();
-    return this.head_ as BlockInfo;
+    if (seq !== undefined) noteEvent(head, seq);
   }
 
   /** A block that can be (erased and) used as the next head, preferring the ring order after the head. */
-  private findFree_(exclude: BlockInfo | undefined): BlockInfo | undefined {
+  private findFree_(exclude?: BlockInfo): BlockInfo | undefined {
     const start = this.head_ ? this.head_.index_ + 1 : 0;
     for (let k = 0; k < this.count_; k++) {
       const b = this.blocks_[(start + k) % this.count_];
       if (b === this.head_ || b === exclude) continue;
-      if (b.state_ !== BlockState.Valid) return b;
-      if (b.events_ === 0 || b.maxSeq_ <= this.acked_) {
-        // fully acknowledged, but it may hold the only copy of a newer counter only if it is the head
-        return b;
-      }
+      // erased, garbage, or fully acknowledged (only the head may hold the sole copy of a newer counter)
+      if (b.state_ !== BlockState.Valid || b.events_ === 0 || b.maxSeq_ <= this.acked_) return b;
     }
     return undefined;
   }
 
   private openHead_(b: BlockInfo): void {
     this.flash_.eraseBlock(this.first_ + b.index_);
-    this.maxGen_++;
-    const buf = new Uint8Array(LOG_HEADER_SIZE);
-    buf.fill(0xff);
-    const dv = new DataView(buf.buffer);
-    set32(dv, 0, BLOCK_MAGIC);
-    set32(dv, 4, this.maxGen_);
-    set32(dv, 8, this.seqNext_);
-    set32(dv, 12, this.acked_);
-    set32(dv, 16, this.dropped_);
-    dv.setUint16(20, this.bootCounter_, true);
-    seal(buf, dv, 28);
+    const gen = this.head_ ? this.head_.gen_ + 1 : 1;
+    const buf = new Uint8Array(LOG_HEADER_SIZE).fill(0xff);
+    putWords(buf, 0, [BLOCK_MAGIC, gen, this.seqNext_, this.acked_, this.dropped_]);
+    putLE(buf, 20, this.bootCounter_, 2);
+    seal(buf, 28);
     b.state_ = BlockState.Garbage; // until the header is down
     this.flash_.write(this.addr_(b.index_), buf);
     b.state_ = BlockState.Valid;
-    b.gen_ = this.maxGen_;
+    b.gen_ = gen;
     b.writeOffset_ = LOG_HEADER_SIZE;
     b.events_ = 0;
-    b.minSeq_ = 0;
-    b.maxSeq_ = 0;
     this.head_ = b;
     this.touch_();
   }
 
   /** Make one non-head block free, dropping as little as the policy allows. */
   private reclaim_(): void {
-    const threshold = this.stateSize_ + this.maxRecordSize_ * 2;
+    // worth compacting only if it frees room for a state record, two events and the new header
+    const threshold = this.stateSize_ + this.recordSize(MAX_ARGS, true) * 2 + LOG_HEADER_SIZE;
     let bestAcked: BlockInfo | undefined;
     let bestAckedBytes = 0;
     let bestDiag: BlockInfo | undefined;
@@ -663,13 +613,12 @@ export class EventLog {
       const b = this.blocks_[i];
       if (b.state_ !== BlockState.Valid || b === this.head_) continue;
       if (!oldest || b.gen_ < oldest.gen_) oldest = b;
-      let ackedBytes = LOG_HEADER_SIZE;
+      let ackedBytes = LOG_HEADER_SIZE + this.blockSize_ - b.writeOffset_;
       let diagBytes = 0;
       this.scanBlock_(b, (r) => {
         if (!r.event_ || r.event_.seq <= this.acked_) ackedBytes += r.size_;
         else if (!isTherapy(r.event_.kind)) diagBytes += r.size_;
       });
-      ackedBytes += this.blockSize_ - b.writeOffset_;
       if (ackedBytes > bestAckedBytes) {
         bestAckedBytes = ackedBytes;
         bestAcked = b;
@@ -679,25 +628,20 @@ export class EventLog {
         bestDiag = b;
       }
     }
-    if (bestAcked && bestAckedBytes >= threshold + LOG_HEADER_SIZE) this.compact_(bestAcked, LEVEL_KEEP_PENDING);
-    else if (bestDiag && bestDiagBytes >= threshold + LOG_HEADER_SIZE) this.compact_(bestDiag, LEVEL_KEEP_THERAPY);
+    if (bestAcked && bestAckedBytes >= threshold) this.compact_(bestAcked, LEVEL_KEEP_PENDING);
+    else if (bestDiag && bestDiagBytes >= threshold) this.compact_(bestDiag, LEVEL_KEEP_THERAPY);
     else if (oldest) this.compact_(oldest, LEVEL_DROP_ALL);
   }
 
   private keeps_(level: number, e: StoredEvent): boolean {
-    if (e.seq <= this.acked_) return false;
-    if (level === LEVEL_KEEP_PENDING) return true;
-    if (level === LEVEL_KEEP_THERAPY) return isTherapy(e.kind);
-    return false;
+    return e.seq > this.acked_ && (level === LEVEL_KEEP_PENDING || (level === LEVEL_KEEP_THERAPY && isTherapy(e.kind)));
   }
 
   private compact_(victim: BlockInfo, level: number): void {
-    let droppedHere = 0;
     this.scanBlock_(victim, (r) => {
-      if (r.event_ && r.event_.seq > this.acked_ && !this.keeps_(level, r.event_)) droppedHere++;
+      if (r.event_ && r.event_.seq > this.acked_ && !this.keeps_(level, r.event_)) this.dropped_++;
     });
     // the state record names the victim first, so a cut during the copy is finished by recovery
-    this.dropped_ += droppedHere;
     this.writeState_(victim.gen_, level);
     this.finishCompaction_(victim, level);
   }
@@ -712,34 +656,15 @@ export class EventLog {
     this.scanBlock_(victim, (r) => {
       if (r.event_ && this.keeps_(level, r.event_) && present.indexOf(r.event_.seq) < 0) keepers.push(r.event_);
     });
-    let lost = 0;
     for (let i = 0; i < keepers.length; i++) {
-      const bytes = this.encodeEvent_(keepers[i], true);
-      if (head.writeOffset_ + bytes.length > this.blockSize_) {
-        lost++; // cannot happen with the reclaim threshold; if it ever does, it is counted, not silent
-        continue;
-      }
-      this.put_(head, bytes, keepers[i].seq);
+      const bytes = this.encodeEvent_(keepers[i], FLAG_COPIED);
+      // cannot happen with the reclaim threshold; if it ever does, it is counted, not silent
+      if (head.writeOffset_ + bytes.length > this.blockSize_) this.dropped_++;
+      else this.put_(head, bytes, keepers[i].seq);
     }
-    if (lost > 0) this.dropped_ += lost;
+    // an erased block's other fields are read again only after openHead_ sets them
     this.flash_.eraseBlock(this.first_ + victim.index_);
     victim.state_ = BlockState.Erased;
-    victim.events_ = 0;
-    victim.writeOffset_ = 0;
     this.touch_();
-  }
-
-  private recordOverflow_(count: number, cause: NewEvent): void {
-    const seq = this.seqNext_;
-    this.seqNext_++;
-    const event: StoredEvent = { seq, boot: cause.boot, uptimeS: cause.uptimeS, kind: EventKind.Overflow, args: [count] };
-    if (cause.unixS !== undefined) {
-      event.unixS = cause.unixS;
-      if (cause.timeSource !== undefined) event.timeSource = cause.timeSource;
-    }
-    const before = this.dropped_;
-    this.writeEvent_(event);
-    // writing the Overflow event can itself force another reclaim; report that too, without recursion depth
-    if (this.dropped_ > before) this.recordOverflow_(this.dropped_ - before, cause);
   }
 }

@@ -35,14 +35,12 @@ export interface AtCommand<A, R> {
   parse(lines: string[], args: A): R;
 }
 
+/**
+ * A parser's complaint; the message is the detail (`integer "x"`, `missing +QCSQ: line`). It does not name the
+ * command: the engine's failure does (`command`), and so does its trace (`<name>: cannot parse <detail>`).
+ */
 export class AtParseError extends Error {
-  constructor(
-    readonly command: string,
-    readonly detail: string,
-  ) {
-    super(`${command}: cannot parse ${detail}`);
-    this.name = 'AtParseError';
-  }
+  override name = 'AtParseError';
 }
 
 /** Command that answers only OK. */
@@ -69,10 +67,7 @@ export function splitFields(value: string): string[] {
 
 /** Fields of the first line with `prefix`, or undefined when there is none. */
 export function fieldsOf(lines: string[], prefix: string): string[] | undefined {
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].startsWith(prefix)) return splitFields(lines[i].slice(prefix.length));
-  }
-  return undefined;
+  return allFieldsOf(lines, prefix)[0];
 }
 
 export function allFieldsOf(lines: string[], prefix: string): string[][] {
@@ -82,19 +77,19 @@ export function allFieldsOf(lines: string[], prefix: string): string[][] {
 }
 
 /** Strict integer parse (decimal, optional sign); throws on anything else. */
-export function int(command: string, text: string | undefined): number {
-  if (text === undefined || !/^-?\d+$/.test(text)) throw new AtParseError(command, `integer "${text ?? ''}"`);
+export function int(text: string | undefined): number {
+  if (text === undefined || !/^-?\d+$/.test(text)) throw new AtParseError(`integer "${text ?? ''}"`);
   return Number(text);
 }
 
-export function hex(command: string, text: string | undefined): number {
-  if (text === undefined || !/^[0-9A-Fa-f]{1,8}$/.test(text)) throw new AtParseError(command, `hex "${text ?? ''}"`);
+export function hex(text: string | undefined): number {
+  if (text === undefined || !/^[0-9A-Fa-f]{1,8}$/.test(text)) throw new AtParseError(`hex "${text ?? ''}"`);
   return parseInt(text, 16);
 }
 
-export function requireFields(command: string, lines: string[], prefix: string, min: number): string[] {
+export function requireFields(lines: string[], prefix: string, min: number): string[] {
   const f = fieldsOf(lines, prefix);
-  if (f === undefined || f.length < min) throw new AtParseError(command, `missing ${prefix} line`);
+  if (f === undefined || f.length < min) throw new AtParseError(`missing ${prefix} line`);
   return f;
 }
 
@@ -108,11 +103,12 @@ export function read<A, R>(name: string, parse: (lines: string[], args: A) => R,
 
 /** A read command answered by one `+<NAME>:` line of at least `min` fields, which `parse` turns into the result. */
 export function query<R>(name: string, min: number, parse: (fields: string[]) => R, timeoutMs = 2000): AtCommand<void, R> {
-  return read(name, (lines) => parse(requireFields(name, lines, `+${name.replace('?', '')}:`, min)), timeoutMs);
+  const c: AtCommand<void, R> = read(name, (lines) => parse(requireFields(lines, c.prefix as string, min)), timeoutMs);
+  return c;
 }
 
 /** Quote a string argument. AT strings cannot carry `"`; reject instead of producing a broken command. */
 export function q(text: string): string {
-  if (text.indexOf('"') >= 0 || text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) throw new Error(`AT string argument may not contain quotes or line breaks: ${text}`);
+  if (/["\r\n]/.test(text)) throw new Error(`AT string argument may not contain quotes or line breaks: ${text}`);
   return `"${text}"`;
 }

@@ -74,6 +74,13 @@ interface InFlight extends Pending {
   timer_?: TimerHandle;
 }
 
+/** What tryRecv_ made of the buffer: a framed downlink consumed, wait for more bytes, or an ordinary line. */
+const enum Recv {
+  Done,
+  Wait,
+  Line,
+}
+
 const CR = 13;
 const LF = 10;
 const SPACE = 32;
@@ -82,13 +89,14 @@ const QUOTE = 34;
 const RECV_PREFIX = '+QMTRECV:';
 const RECV_HEADER = /^\+QMTRECV: ?(\d+),(\d+),"([^"\r\n]*)",(\d+),"/;
 
-export function bytesToLatin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+/** The first `end` bytes as a string, one character per byte. */
+function latin1(bytes: Uint8Array, end: number): string {
   let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+  for (let i = 0; i < end; i++) s += String.fromCharCode(bytes[i]);
   return s;
 }
 
-export function latin1ToBytes(text: string): Uint8Array {
+function latin1ToBytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
   return out;
@@ -153,13 +161,9 @@ export class AtEngine {
 
   /** Fail the command in flight and everything queued (modem power-cycled or PSM entered). */
   abortAll(): void {
-    const victims: Pending[] = [];
-    if (this.inflight_) {
-      this.clearTimer_(this.inflight_);
-      victims.push(this.inflight_);
-      this.inflight_ = undefined;
-    }
-    while (this.queue_.length > 0) victims.push(this.queue_.shift() as Pending);
+    const f = this.inflight_;
+    if (f) this.retire_(f);
+    const victims = (f ? [f as Pending] : []).concat(this.queue_.splice(0));
     this.len_ = 0;
     for (let i = 0; i < victims.length; i++) victims[i].done_({ ok: false, error: { kind: 'aborted', command: victims[i].cmd_.name } });
   }
@@ -207,10 +211,10 @@ export class AtEngine {
         continue;
       }
 
-      if (this.startsWith_(RECV_PREFIX)) {
+      if (latin1(this.buf_, Math.min(this.len_, RECV_PREFIX.length)) === RECV_PREFIX) {
         const r = this.tryRecv_();
-        if (r === 'wait') return;
-        if (r === 'done') continue;
+        if (r === Recv.Wait) return;
+        if (r === Recv.Done) continue;
       }
 
       let end = -1;
@@ -228,43 +232,36 @@ export class AtEngine {
         }
         return;
       }
-      const line = bytesToLatin1(this.buf_, 0, end);
+      const line = latin1(this.buf_, end);
       this.consume_(end + 1);
       this.handleLine_(line);
     }
   }
 
-  private startsWith_(prefix: string): boolean {
-    const n = Math.min(prefix.length, this.len_);
-    for (let i = 0; i < n; i++) if (this.buf_[i] !== prefix.charCodeAt(i)) return false;
-    return this.len_ >= prefix.length;
-  }
-
   /** Frame `+QMTRECV: idx,msgid,"topic",len,"<len bytes>"` by its length. */
-  private tryRecv_(): 'wait' | 'done' | 'line' {
-    const headText = bytesToLatin1(this.buf_, 0, Math.min(this.len_, 200));
+  private tryRecv_(): Recv {
+    const headText = latin1(this.buf_, Math.min(this.len_, 200));
     const m = RECV_HEADER.exec(headText);
     if (m === null) {
       // No length form (yet). A CR/LF cannot occur inside the header, so if one is present this is an
       // ordinary line (recv/mode 0,0 or buffer mode); otherwise wait for more bytes.
-      for (let i = 0; i < headText.length; i++) if (headText.charCodeAt(i) === CR || headText.charCodeAt(i) === LF) return 'line';
-      return this.len_ > 200 ? 'line' : 'wait';
+      return /[\r\n]/.test(headText) || this.len_ > 200 ? Recv.Line : Recv.Wait;
     }
     const payloadLen = Number(m[4]);
     if (payloadLen > this.maxRecv_) {
       if (TRACE) this.log_(`at: +QMTRECV length ${payloadLen} over limit, treated as a line`);
-      return 'line';
+      return Recv.Line;
     }
     const start = m[0].length;
     const need = start + payloadLen + 1; // closing quote
-    if (this.len_ < need) return 'wait';
+    if (this.len_ < need) return Recv.Wait;
     const payload = this.buf_.slice(start, start + payloadLen);
     if (TRACE && this.buf_[start + payloadLen] !== QUOTE) this.log_('at: +QMTRECV payload not followed by a quote; length trusted');
     this.consume_(need);
     const msg: MqttRecv = { clientIdx: Number(m[1]), msgId: Number(m[2]), topic: m[3], payload };
     if (this.recvHandler_) this.recvHandler_(msg);
     else if (TRACE) this.log_('at: +QMTRECV without handler');
-    return 'done';
+    return Recv.Done;
   }
 
   private handleLine_(line: string): void {
@@ -274,14 +271,15 @@ export class AtEngine {
       if (f.phase_ !== 'urc') {
         if (line === 'OK') return this.onOk_(f);
         if (line === 'ERROR') return this.error_(f);
-        if (line.startsWith('+CME ERROR:') || line.startsWith('+CMS ERROR:')) {
+        if (/^\+CM[ES] ERROR:/.test(line)) {
           const rest = line.slice(11).trim();
-          const code = /^\d+$/.test(rest) ? Number(rest) : -1;
-          return this.fail_(f, code >= 0 ? { kind: 'cme', command: f.cmd_.name, code } : { kind: 'cme', command: f.cmd_.name, code, text: rest });
+          const e: AtFailure & { kind: 'cme' } = { kind: 'cme', command: f.cmd_.name, code: /^\d+$/.test(rest) ? Number(rest) : -1 };
+          if (e.code < 0) e.text = rest;
+          return this.fail_(f, e);
         }
       }
       const urc = f.cmd_.urc;
-      if (urc !== undefined && f.urcLine_ === undefined && matchesAny(line, urc.prefixes) && (urc.match === undefined || urc.match(line, f.args_))) {
+      if (urc !== undefined && f.urcLine_ === undefined && urc.prefixes.some((p) => line.startsWith(p)) && (urc.match === undefined || urc.match(line, f.args_))) {
         if (urc.final !== undefined && !urc.final(line, f.args_)) {
           f.lines_.push(line);
           return;
@@ -350,8 +348,8 @@ export class AtEngine {
       result = { ok: true, value: f.cmd_.parse(lines, f.args_) };
     } catch (e) {
       if (!(e instanceof AtParseError)) throw e;
-      if (TRACE) this.log_(`at: ${e.message}`);
-      result = { ok: false, error: { kind: 'parse', command: f.cmd_.name, detail: e.detail } };
+      if (TRACE) this.log_(`at: ${f.cmd_.name}: cannot parse ${e.message}`);
+      result = { ok: false, error: { kind: 'parse', command: f.cmd_.name, detail: e.message } };
     }
     f.done_(result);
     this.startNext_();
@@ -397,9 +395,4 @@ export class AtEngine {
       f.timer_ = undefined;
     }
   }
-}
-
-function matchesAny(line: string, prefixes: string[]): boolean {
-  for (let i = 0; i < prefixes.length; i++) if (line.startsWith(prefixes[i])) return true;
-  return false;
 }

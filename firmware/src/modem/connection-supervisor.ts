@@ -29,7 +29,7 @@ import { qmtcfgSsl } from './commands/tls.ts';
 import { MQTT_PKT_TIMEOUT_S, MQTT_RETRIES, parseQmtstat, qmtclose, qmtconn, qmtconnRead, qmtdisc, qmtopen, qmtopenRead, qmtpub, qmtsub } from './commands/mqtt.ts';
 import { cpsms, qpsmsRead } from './commands/psm.ts';
 import type { PsmTimers } from './commands/psm-timers.ts';
-import { cclkRead, plausibleTime, qltsUtc } from './commands/time.ts';
+import { cclkRead, plausibleTime, qltsUtc, type ModemTime } from './commands/time.ts';
 import { qpowd } from './commands/power.ts';
 import { TRACE } from '../trace.ts';
 
@@ -238,7 +238,7 @@ export class ConnectionSupervisor {
     const late = (l: string): void => {
       if (TRACE) this.log_(`modem: late ${l}`);
     };
-    for (const p of ['+CPIN:', '+CFUN:', '+QUSIM:', '+QIND:', '+QMTDISC:', '+QMTCLOSE:', '+QMTOPEN:', '+QMTCONN:', '+QMTPUB:', '+QMTPUBEX:', '+QMTSUB:']) engine_.onUrc(p, late);
+    for (const p of '+CPIN: +CFUN: +QUSIM: +QIND: +QMTDISC: +QMTCLOSE: +QMTOPEN: +QMTCONN: +QMTPUB: +QMTPUBEX: +QMTSUB:'.split(' ')) engine_.onUrc(p, late);
     engine_.onRecv((m) => {
       this.listener_({ type: 'downlink', topic: m.topic, payload: m.payload });
     });
@@ -275,22 +275,20 @@ export class ConnectionSupervisor {
     }
     const gen = this.gen_;
     this.engine_.run(qmtpub, { client: this.o_.client, msgId: this.nextMsgId_(), qos: 1, retain: 0, topic, payload }, (r) => {
-      if (r.ok) this.counters.publishRetrans += r.value.retransmissions;
+      const retransmissions = r.ok ? r.value.retransmissions : 0;
+      this.counters.publishRetrans += retransmissions;
       if (r.ok && r.value.result === 0) {
         this.counters.publishOk++;
-        done({ ok: true, retransmissions: r.value.retransmissions });
-        return;
+        return done({ ok: true, retransmissions });
       }
       // An abort (link lost, budget) is counted where it happened, not as a failed publish.
       if (r.ok || r.error.kind !== 'aborted') this.counters.publishFail++;
-      const reason = r.ok ? `publish_result_${r.value.result}` : `publish_${r.error.kind}`;
       // A failed publish means the session is suspect: close it and open again next time (ref §13, yaroc).
       if (gen === this.gen_ && this.current_ === S.MqttConnected) {
         this.set_(S.PdpUp);
-        this.resume_ = Stage.CloseOpen;
-        if (!r.ok && r.error.kind === 'timeout' && this.engine_.stats.consecutiveTimeouts >= this.o_.silentTimeouts) this.resume_ = Stage.PowerOn;
+        this.resume_ = !r.ok && r.error.kind === 'timeout' && this.silent_() ? Stage.PowerOn : Stage.CloseOpen;
       }
-      done({ ok: false, retransmissions: r.ok ? r.value.retransmissions : 0, reason });
+      done({ ok: false, retransmissions, reason: r.ok ? `publish_result_${r.value.result}` : `publish_${r.error.kind}` });
     });
   }
 
@@ -377,9 +375,8 @@ export class ConnectionSupervisor {
     const gen = this.gen_;
     switch (stage) {
       case Stage.PowerOn:
-        return this.powerOn_(gen, false);
       case Stage.Wake:
-        return this.powerOn_(gen, true);
+        return this.powerOn_(gen, stage === Stage.Wake);
       case Stage.Init:
         return this.init_(gen);
       case Stage.Reattach:
@@ -387,9 +384,8 @@ export class ConnectionSupervisor {
       case Stage.Register:
         return this.register_(gen);
       case Stage.Pdp:
-        return this.pdp_(gen, false);
       case Stage.PdpCycle:
-        return this.pdp_(gen, true);
+        return this.pdp_(gen, stage === Stage.PdpCycle);
       case Stage.CloseOpen: {
         const open = (): void => this.open_(gen, 0);
         return this.cmd_(gen, qmtclose, this.o_.client, open, open);
@@ -442,16 +438,18 @@ export class ConnectionSupervisor {
   }
 
   private sim_(gen: number, tries: number): void {
-    this.engine_.run(cpinRead, undefined, (r) => {
-      if (gen !== this.gen_) return;
-      if (r.ok && r.value === 'READY') return this.identityAndRadio_(gen);
-      if (!r.ok && r.error.kind === 'cme' && r.error.code === 14 && tries > 1) {
-        this.after_(2000, () => gen === this.gen_ && this.sim_(gen, tries - 1)); // SIM busy: retry (ref §0)
-        return;
-      }
-      if (!r.ok && this.handleSilent_(gen, r.error)) return;
-      this.fail_(r.ok ? `sim_${r.value}` : `sim_${failureText(r.error)}`, Stage.Init);
-    });
+    const fail = (why: string): void => this.fail_(`sim_${why}`, Stage.Init);
+    this.cmd_(
+      gen,
+      cpinRead,
+      undefined,
+      (state) => (state === 'READY' ? this.identityAndRadio_(gen) : fail(state)),
+      (e) => {
+        // SIM busy: retry (ref §0)
+        if (e.kind === 'cme' && e.code === 14 && tries > 1) return this.after_(2000, () => gen === this.gen_ && this.sim_(gen, tries - 1));
+        fail(failureText(e));
+      },
+    );
   }
 
   private identityAndRadio_(gen: number): void {
@@ -496,37 +494,30 @@ export class ConnectionSupervisor {
     this.set_(S.Registering);
     const startMs = this.ports_.clock.monotonicMs();
     const radioStart = this.radioOnSince_ ?? startMs;
-    let settled = false;
-    const stop = (): void => {
-      settled = true;
-      this.regWaiter_ = undefined;
-    };
+    // The wait is over once `done` is no longer the waiter: registered, failed (fail_ drops it), or superseded.
+    const waiting = (): boolean => this.regWaiter_ === done && gen === this.gen_;
     const fail = (reason: string): void => {
-      stop();
       this.counters.attachFailures++;
       this.fail_(reason, Stage.Reattach);
     };
     const done = (r: Registration): void => {
-      if (settled || gen !== this.gen_) return;
+      if (!waiting()) return;
       if (r.stat === RegStat.Denied) return fail('registration_denied');
       if (!isRegistered(r.stat)) return;
-      stop();
+      this.regWaiter_ = undefined;
       this.registered_ = true;
       this.counters.timeToConnectMs = this.ports_.clock.monotonicMs() - radioStart;
       this.afterRegistered_(gen);
     };
     this.regWaiter_ = done;
     const pollOnce = (): void => {
-      if (settled || gen !== this.gen_) return;
+      if (!waiting()) return;
       if (this.ports_.clock.monotonicMs() - startMs >= this.o_.registrationTimeoutMs) return fail('registration_timeout');
       this.engine_.run(ceregRead, undefined, (r) => {
-        if (settled || gen !== this.gen_) return;
+        if (!waiting()) return;
         if (r.ok) done(r.value);
-        else if (this.handleSilent_(gen, r.error)) {
-          settled = true;
-          return;
-        }
-        if (!settled) this.after_(this.o_.registrationPollMs, pollOnce);
+        else if (this.handleSilent_(gen, r.error)) return;
+        if (waiting()) this.after_(this.o_.registrationPollMs, pollOnce);
       });
     };
     pollOnce();
@@ -534,24 +525,20 @@ export class ConnectionSupervisor {
 
   private afterRegistered_(gen: number): void {
     const now = this.ports_.clock.monotonicMs();
-    const stale = this.lastWallSyncMonoMs === undefined || now - this.lastWallSyncMonoMs >= this.o_.timeResyncS * 1000;
-    if (!stale) return this.pdp_(gen, false);
-    this.engine_.run(qltsUtc, undefined, (r) => {
+    const pdp = (): void => this.pdp_(gen, false);
+    if (this.lastWallSyncMonoMs !== undefined && now - this.lastWallSyncMonoMs < this.o_.timeResyncS * 1000) return pdp();
+    // No NITZ: CCLK as the fallback (ref §6: networks need not send NITZ).
+    this.time_(gen, now, qltsUtc, 'nitz', (got) => (got ? pdp() : this.time_(gen, now, cclkRead, 'cclk', pdp)));
+  }
+
+  /** Network time from `cmd`, reported to the listener when plausible; `done(true)` if so. */
+  private time_(gen: number, now: number, cmd: AtCommand<void, ModemTime | undefined>, source: 'nitz' | 'cclk', done: (got: boolean) => void): void {
+    this.engine_.run(cmd, undefined, (r) => {
       if (gen !== this.gen_) return;
-      if (r.ok && plausibleTime(r.value, this.o_.buildUnixS)) {
-        this.lastWallSyncMonoMs = now;
-        this.listener_({ type: 'time', unixS: r.value.unixS, source: 'nitz' });
-        return this.pdp_(gen, false);
-      }
-      // No NITZ: CCLK as the fallback (ref §6: networks need not send NITZ).
-      this.engine_.run(cclkRead, undefined, (c) => {
-        if (gen !== this.gen_) return;
-        if (c.ok && plausibleTime(c.value, this.o_.buildUnixS)) {
-          this.lastWallSyncMonoMs = now;
-          this.listener_({ type: 'time', unixS: c.value.unixS, source: 'cclk' });
-        }
-        this.pdp_(gen, false);
-      });
+      if (!r.ok || !plausibleTime(r.value, this.o_.buildUnixS)) return done(false);
+      this.lastWallSyncMonoMs = now;
+      this.listener_({ type: 'time', unixS: r.value.unixS, source });
+      done(true);
     });
   }
 
@@ -584,20 +571,20 @@ export class ConnectionSupervisor {
     // suites, server and client authentication, SNI; MQTT 3.1.1 on our PDP context, clean session, packet
     // timeout and retries with notice, received payloads in the URC with their length.
     const steps: Step[] = [
-      step(sslcfg, () => `"sslversion",${ssl},3`),
-      step(sslcfg, () => `"ciphersuite",${ssl},0xFFFF`),
-      step(sslcfg, () => `"seclevel",${ssl},2`),
-      step(sslcfg, () => `"cacert",${ssl},${q(caCert)}`),
-      step(sslcfg, () => `"clientcert",${ssl},${q(clientCert)}`),
-      step(sslcfg, () => `"clientkey",${ssl},${q(clientKey)}`),
-      step(sslcfg, () => `"sni",${ssl},1`),
+      step(sslcfg, ['sslversion', ssl, 3]),
+      step(sslcfg, ['ciphersuite', ssl, '0xFFFF']),
+      step(sslcfg, ['seclevel', ssl, 2]),
+      step(sslcfg, ['cacert', ssl, caCert, true]),
+      step(sslcfg, ['clientcert', ssl, clientCert, true]),
+      step(sslcfg, ['clientkey', ssl, clientKey, true]),
+      step(sslcfg, ['sni', ssl, 1]),
       step(qmtcfgSsl, { client: c, sslCtx: ssl }),
-      step(mqttcfg, () => `"version",${c},4`),
-      step(mqttcfg, () => `"pdpcid",${c},${pdpCtx}`),
-      step(mqttcfg, () => `"keepalive",${c},${keepaliveS}`),
-      step(mqttcfg, () => `"session",${c},1`),
-      step(mqttcfg, () => `"timeout",${c},${MQTT_PKT_TIMEOUT_S},${MQTT_RETRIES},1`),
-      step(mqttcfg, () => `"recv/mode",${c},0,1`),
+      step(mqttcfg, ['version', c, 4]),
+      step(mqttcfg, ['pdpcid', c, pdpCtx]),
+      step(mqttcfg, ['keepalive', c, keepaliveS]),
+      step(mqttcfg, ['session', c, 1]),
+      step(mqttcfg, ['timeout', c, `${MQTT_PKT_TIMEOUT_S},${MQTT_RETRIES},1`]),
+      step(mqttcfg, ['recv/mode', c, '0,1']),
     ];
     this.seq_(
       gen,
@@ -876,25 +863,26 @@ export class ConnectionSupervisor {
     });
   }
 
+  /** Runs `steps` in order (callers hold the current generation), then `done`. */
   private seq_(gen: number, steps: Step[], done: () => void, stage: string): void {
     let i = 0;
     const next = (): void => {
-      if (gen !== this.gen_) return;
       if (i >= steps.length) return done();
       const s = steps[i++];
-      this.engine_.run(s.cmd_, s.args_, (r) => {
-        if (gen !== this.gen_) return;
-        if (r.ok) {
-          if (s.put_) s.put_(r.value);
-          return next();
-        }
-        if (this.handleSilent_(gen, r.error)) return;
-        if (s.optional_) {
-          if (TRACE) this.log_(`supervisor: ${s.cmd_.name} failed (${failureText(r.error)}), continuing`);
-          return next();
-        }
-        this.fail_(`${stage}_${s.cmd_.name}_${failureText(r.error)}`, stage === 'mqtt_config' ? Stage.Pdp : Stage.Init);
-      });
+      this.cmd_(
+        gen,
+        s.cmd_,
+        s.args_,
+        (v) => {
+          if (s.put_) s.put_(v);
+          next();
+        },
+        (e) => {
+          if (!s.optional_) return this.fail_(`${stage}_${s.cmd_.name}_${failureText(e)}`, stage === 'mqtt_config' ? Stage.Pdp : Stage.Init);
+          if (TRACE) this.log_(`supervisor: ${s.cmd_.name} failed (${failureText(e)}), continuing`);
+          next();
+        },
+      );
     };
     next();
   }
@@ -927,11 +915,13 @@ interface Step {
 }
 
 /**
- * `AT+QSSLCFG=...` and `AT+QMTCFG=...` with the setting written out by a thunk, so that a file name q()
- * refuses fails when the command is sent, as a parse failure (as with qsslcfg / qmtcfg).
+ * `AT+QSSLCFG="<setting>",<ctx>,<value>` and `AT+QMTCFG="<setting>",<client>,<value>`; a file name is quoted
+ * when the command is sent, so one q() refuses fails then, as a parse failure (as with qsslcfg / qmtcfg).
  */
-const sslcfg = /* @__PURE__ */ okCommand<() => string>('QSSLCFG', (v) => `AT+QSSLCFG=${v()}`);
-const mqttcfg = /* @__PURE__ */ okCommand<() => string>('QMTCFG', (v) => `AT+QMTCFG=${v()}`);
+type Setting = [setting: string, index: number, value: string | number, file?: boolean];
+const setting = (cmd: string): AtCommand<Setting, void> => okCommand<Setting>(cmd, ([name, index, v, file]) => `AT+${cmd}="${name}",${index},${file ? q(v as string) : v}`);
+const sslcfg = /* @__PURE__ */ setting('QSSLCFG');
+const mqttcfg = /* @__PURE__ */ setting('QMTCFG');
 
 function step<A>(cmd: AtCommand<A, unknown>, args?: A): Step {
   return { cmd_: cmd, args_: args };

@@ -103,7 +103,7 @@ export class Button {
   private report_(pattern: SymptomPattern): void {
     this.enter_(B.Idle, 0);
     const seq = this.ctx_.record(EventKind.Symptom, [pattern]);
-    this.ctx_.indicator.play(pattern === SymptomPattern.Short ? Patterns.ackShort : pattern === SymptomPattern.Double ? Patterns.ackDouble : Patterns.ackLong);
+    this.ctx_.indicator.play([Patterns.ackShort, Patterns.ackDouble, Patterns.ackLong][pattern - SymptomPattern.Short]);
     this.ctx_.bus.publish({ type: 'SYMPTOM_RECORDED', pattern, seq });
   }
 }

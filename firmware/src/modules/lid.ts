@@ -27,7 +27,10 @@ export type LidMessage =
 
 export type LidState = 'closed' | 'open' | 'left-open';
 
-const MAX_DURATION_S = 65535;
+/** Whole seconds of an opening, capped at what the event argument holds (65535). */
+function durationS(ms: number): number {
+  return Math.min(65535, Math.round(ms / 1000));
+}
 
 export class Lid {
   private readonly ctx_: FirmwareContext;
@@ -86,9 +89,9 @@ export class Lid {
     this.leftOpenTimer_ = this.ctx_.ports.timers.setTimeout(() => this.leftOpen_(), this.ctx_.config.lidLeftOpenS * 1000);
   }
 
-  /** Seconds the lid has been open (capped for the event argument). */
+  /** Seconds the lid has been open. */
   private openS_(): number {
-    return Math.min(MAX_DURATION_S, Math.round((this.ctx_.ports.clock.monotonicMs() - this.openedMonoMs_) / 1000));
+    return durationS(this.ctx_.ports.clock.monotonicMs() - this.openedMonoMs_);
   }
 
   private leftOpen_(): void {
@@ -142,6 +145,6 @@ export class Lid {
     }
     ports.power.setRetained(RetainedSlot.LidOpenBoot, 0);
     this.ctx_.diagnostics.lidOpenCount++;
-    this.ctx_.record(EventKind.LidOpened, [Math.min(MAX_DURATION_S, Math.round(beforeMs / 1000))], at);
+    this.ctx_.record(EventKind.LidOpened, [durationS(beforeMs)], at);
   }
 }

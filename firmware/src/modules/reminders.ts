@@ -104,6 +104,12 @@ export class Reminders {
     this.ctx_.ports.power.setRetained(RETAINED_REMINDER_BASE + slot, dueS);
   }
 
+  /** Publishes the slot's message, after recording `kind` [slot] when given. */
+  private emit_(type: ReminderMessage extends { type: infer T } ? T : never, slot: number, kind?: EventKind): void {
+    if (kind) this.ctx_.record(kind, [slot]);
+    this.ctx_.bus.publish({ type, slot });
+  }
+
   private lidOpened_(): void {
     const now = this.ctx_.time.unixS();
     if (now === undefined) return;
@@ -112,7 +118,7 @@ export class Reminders {
     this.active_ = [];
     for (let i = 0; i < cleared.length; i++) {
       this.finish_(cleared[i].slot_, cleared[i].dueS_);
-      this.ctx_.bus.publish({ type: 'REMINDER_CLEARED', slot: cleared[i].slot_ });
+      this.emit_('REMINDER_CLEARED', cleared[i].slot_);
     }
     this.evaluate();
   }
@@ -148,8 +154,7 @@ export class Reminders {
           act = { slot_: slot, dueS_: due, nextChimeS_: due + graceS };
           this.active_.push(act);
           this.ctx_.diagnostics.remindersDue++;
-          this.ctx_.record(EventKind.ReminderDue, [slot]);
-          this.ctx_.bus.publish({ type: 'REMINDER_DUE', slot });
+          this.emit_('REMINDER_DUE', slot, EventKind.ReminderDue);
         }
       }
       if (act) {
@@ -157,14 +162,13 @@ export class Reminders {
           this.active_.splice(this.active_.indexOf(act), 1);
           this.finish_(slot, act.dueS_);
           this.ctx_.diagnostics.dosesMissed++;
-          this.ctx_.record(EventKind.DoseMissed, [slot]);
-          this.ctx_.bus.publish({ type: 'DOSE_MISSED', slot });
+          this.emit_('DOSE_MISSED', slot, EventKind.DoseMissed);
           act = undefined;
         } else if (now >= act.nextChimeS_) {
           while (act.nextChimeS_ <= now) act.nextChimeS_ += CHIME_REPEAT_S;
           if (!inQuietHours(config, now)) {
             this.ctx_.indicator.play(Patterns.chime);
-            this.ctx_.bus.publish({ type: 'REMINDER_CHIME', slot });
+            this.emit_('REMINDER_CHIME', slot);
           }
         }
       }

@@ -9,7 +9,7 @@
  * until the new one is complete: a power cut loses at most the value being written.
  */
 import type { Flash } from '../ports/ports.ts';
-import { crc32 } from '../log/crc32.ts';
+import { getLE, putLE, seal, sealed } from '../log/crc32.ts';
 import { utf8Decode, utf8Encode } from './utf8.ts';
 
 const MAGIC = 0xb10b;
@@ -37,58 +37,55 @@ export class BlobStore {
   write(text: string): void {
     if (!this.loaded_) this.load_();
     const payload = utf8Encode(text);
-    const size = Math.ceil((HEAD + payload.length + 4) / this.flash_.writeAlign) * this.flash_.writeAlign;
-    if (size > this.flash_.blockSize) throw new RangeError(`value of ${payload.length} bytes does not fit a flash block`);
+    const blockSize = this.flash_.blockSize;
+    const size = this.padded_(HEAD + payload.length + 4);
+    if (size > blockSize) throw new RangeError(`value of ${payload.length} bytes does not fit a flash block`);
     const rec = new Uint8Array(size);
-    const dv = new DataView(rec.buffer);
-    dv.setUint16(0, MAGIC, true);
-    dv.setUint16(2, payload.length, true);
-    dv.setUint32(4, this.gen_ + 1, true);
+    putLE(rec, 0, MAGIC + payload.length * 0x10000); // magic u16, length u16
+    putLE(rec, 4, this.gen_ + 1);
     rec.set(payload, HEAD);
-    dv.setUint32(size - 4, crc32(rec, 0, size - 4), true);
-    if (this.active_ < 0 || this.offset_ + size > this.flash_.blockSize) {
+    seal(rec, size - 4);
+    if (this.active_ < 0 || this.offset_ + size > blockSize) {
       this.active_ = this.active_ === 0 ? 1 : 0;
       this.flash_.eraseBlock(this.first_ + this.active_);
       this.offset_ = 0;
     }
-    this.flash_.write((this.first_ + this.active_) * this.flash_.blockSize + this.offset_, rec);
+    this.flash_.write((this.first_ + this.active_) * blockSize + this.offset_, rec);
     this.offset_ += size;
     this.gen_++;
     this.value_ = text;
   }
 
+  private padded_(n: number): number {
+    return Math.ceil(n / this.flash_.writeAlign) * this.flash_.writeAlign;
+  }
+
   private load_(): void {
     this.loaded_ = true;
-    const ends = [0, 0];
+    const blockSize = this.flash_.blockSize;
     for (let b = 0; b < 2; b++) {
-      const buf = this.flash_.read((this.first_ + b) * this.flash_.blockSize, this.flash_.blockSize);
-      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const buf = this.flash_.read((this.first_ + b) * blockSize, blockSize);
+      let lastNonErased = buf.length - 1;
+      while (lastNonErased >= 0 && buf[lastNonErased] === 0xff) lastNonErased--;
+      // writing continues after the last programmed word of the block holding the newest record
+      const end = this.padded_(lastNonErased + 1);
       let off = 0;
-      let lastNonErased = -1;
-      for (let i = buf.length - 1; i >= 0; i--) {
-        if (buf[i] !== 0xff) {
-          lastNonErased = i;
-          break;
-        }
-      }
-      const align = this.flash_.writeAlign;
-      ends[b] = Math.ceil((lastNonErased + 1) / align) * align;
       while (off + HEAD + 4 <= buf.length && off <= lastNonErased) {
-        const len = dv.getUint16(off + 2, true);
-        const size = Math.ceil((HEAD + len + 4) / align) * align;
-        if (dv.getUint16(off, true) === MAGIC && off + size <= buf.length && dv.getUint32(off + size - 4, true) === crc32(buf, off, off + size - 4)) {
-          const gen = dv.getUint32(off + 4, true);
+        const len = getLE(buf, off + 2, 2);
+        const size = this.padded_(HEAD + len + 4);
+        if (getLE(buf, off, 2) === MAGIC && off + size <= buf.length && sealed(buf, off, off + size - 4)) {
+          const gen = getLE(buf, off + 4);
           if (gen > this.gen_) {
             this.gen_ = gen;
             this.active_ = b;
+            this.offset_ = end;
             this.value_ = utf8Decode(buf.subarray(off + HEAD, off + HEAD + len));
           }
           off += size;
         } else {
-          off += align;
+          off += this.flash_.writeAlign;
         }
       }
     }
-    if (this.active_ >= 0) this.offset_ = ends[this.active_];
   }
 }

@@ -10,10 +10,14 @@ export function utf8Encode(text: string): Uint8Array {
         i++;
       }
     }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    if (c < 0x80) {
+      out.push(c);
+      continue;
+    }
+    // n continuation bytes; the lead byte's high bits are n + 1 ones (the Uint8Array keeps the low 8 bits)
+    let n = c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+    out.push((0xff << (7 - n)) | (c >> (6 * n)));
+    while (n--) out.push(0x80 | ((c >> (6 * n)) & 63));
   }
   return new Uint8Array(out);
 }
@@ -22,11 +26,10 @@ export function utf8Decode(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i++];
-    let c: number;
-    if (b < 0x80) c = b;
-    else if (b < 0xe0) c = ((b & 31) << 6) | (bytes[i++] & 63);
-    else if (b < 0xf0) c = ((b & 15) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
-    else c = ((b & 7) << 18) | ((bytes[i++] & 63) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
+    let n = b < 0x80 ? 0 : b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+    // the lead byte's payload: 7 bits alone, else 6 - n bits after its n + 1 high ones
+    let c = b & (0x7f >> (n && n + 1));
+    while (n--) c = (c << 6) | (bytes[i++] & 63);
     if (c >= 0x10000) {
       c -= 0x10000;
       s += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 1023));

@@ -4,6 +4,7 @@
  * ECMAScript runtime can run: QuickJS, Moddable XS, Node; its last line is `N passed, N failed`.
  */
 import { createFirmware } from '../app.ts';
+import { startFactoryConsole } from '../console/factory-console.ts';
 import type { Firmware } from '../app.ts';
 import type { AppMessage } from '../app-messages.ts';
 import { EventLog } from '../log/event-log.ts';
@@ -45,6 +46,7 @@ function rig(hw: FakeHardware, reason: HardwareResetReason, reminderMinutes?: nu
   const boot = hw.boot(reason);
   const fw = createFirmware(boot.ports, {
     serial: 'PC-SELFTEST',
+    console: startFactoryConsole,
     config: reminderMinutes ? { configVersion: 1, reminderMinutes, reminderGraceMin: 10, reminderWindowMin: 60 } : undefined,
   });
   const messages: AppMessage[] = [];

@@ -55,8 +55,8 @@ export class TimeKeeper {
   begin(): number {
     this.bootNumber_ = this.log_.beginBoot();
     const stored = this.power_.getRetained(RetainedSlot.TimeSource);
-    this.wallSource_ = this.wallValid_() ? ((stored >= 1 && stored <= 5 ? stored : TimeSource.None) as TimeSource) : TimeSource.None;
-    if (this.wallSource_ === TimeSource.None && this.wallValid_()) this.wallSource_ = TimeSource.Cclk; // RTC kept time through a reset
+    // a valid wall clock with no stored source: the RTC kept time through a reset
+    this.wallSource_ = !this.wallValid_() ? TimeSource.None : stored >= 1 && stored <= 5 ? (stored as TimeSource) : TimeSource.Cclk;
     return this.bootNumber_;
   }
 
@@ -128,8 +128,8 @@ export class TimeKeeper {
    * correction (new - old, 0 when the clock was unknown) unless it is a tiny re-sync from the same source.
    */
   setWall(unixS: number, source: TimeSource): SetWallResult {
-    if (typeof unixS !== 'number' || !(unixS === unixS) || unixS < 0 || unixS > 0xffffffff) return { accepted: false, correctionS: 0, reason: 'invalid' };
-    if (unixS < this.buildUnixS_) return { accepted: false, correctionS: 0, reason: 'before_build' };
+    const reason = typeof unixS !== 'number' || !(unixS >= 0 && unixS <= 0xffffffff) ? 'invalid' : unixS < this.buildUnixS_ ? 'before_build' : undefined;
+    if (reason) return { accepted: false, correctionS: 0, reason };
     const whole = Math.floor(unixS);
     const old = this.unixS();
     const correctionS = old === undefined ? 0 : whole - old;

@@ -76,24 +76,14 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
       buildUnixS: ports.build.buildUnixS,
     },
     (e) => {
-      switch (e.type) {
-        case 'downlink':
-          if (e.topic !== downlinkTopic(ctx.serial)) {
-            if (TRACE) trace(`uplink: message on ${e.topic} ignored`);
-            return;
-          }
-          if (session) session.downlink(e.payload);
-          else if (TRACE) trace('uplink: downlink outside a session ignored');
-          return;
-        case 'link_lost':
-          if (session) session.linkLost();
-          return;
-        case 'time':
-          ctx.time.setWall(e.unixS, e.source === 'nitz' ? TimeSource.Nitz : TimeSource.Cclk);
-          return;
-        default:
-          return;
-      }
+      if (e.type === 'downlink') {
+        if (e.topic !== downlinkTopic(ctx.serial)) {
+          if (TRACE) trace(`uplink: message on ${e.topic} ignored`);
+        } else if (session) session.downlink(e.payload);
+        else if (TRACE) trace('uplink: downlink outside a session ignored');
+      } else if (e.type === 'link_lost') {
+        if (session) session.linkLost();
+      } else if (e.type === 'time') ctx.time.setWall(e.unixS, e.source === 'nitz' ? TimeSource.Nitz : TimeSource.Cclk);
     },
     trace,
   );
@@ -130,19 +120,11 @@ export function createConnectivity(ctx: FirmwareContext, options: ConnectivityOp
     policy,
     start(): void {
       ctx.bus.subscribe((m) => {
-        switch (m.type) {
-          case 'LID_CLOSED':
-            return policy.lidClosed();
-          case 'SYMPTOM_RECORDED':
-            return policy.symptom();
-          case 'EVENT_RECORDED':
-            if (m.seq > 0) policy.event(m.kind);
-            return;
-          case 'UPLOAD_REQUESTED':
-            return policy.request('request');
-          default:
-            return;
-        }
+        if (m.type === 'LID_CLOSED') policy.lidClosed();
+        else if (m.type === 'SYMPTOM_RECORDED') policy.symptom();
+        else if (m.type === 'EVENT_RECORDED') {
+          if (m.seq > 0) policy.event(m.kind);
+        } else if (m.type === 'UPLOAD_REQUESTED') policy.request('request');
       });
       policy.begin();
     },

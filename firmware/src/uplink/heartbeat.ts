@@ -52,11 +52,22 @@ export interface HeartbeatSources {
 }
 
 type Metrics = Heartbeat['metrics'];
-const COUNTER_KEYS = ['connectionLosses', 'attachFailures', 'mqttOpenFailures', 'mqttConnFailures', 'publishOk', 'publishRetrans', 'publishFail', 'radioOnMs'] as const;
-const UPLINK_KEYS = ['ackTimeouts', 'bytesTx', 'bytesRx', 'uploadAttempts'] as const;
-const SIGNAL_KEYS = ['rsrpDbm', 'rsrqDeciDb', 'sinrDeciDb', 'rssiDbm'] as const;
-/** Core counters sent only when non-zero. */
-const CORE_KEYS = ['unexpectedReboots', 'lidOpenCount', 'lidBounceCount', 'buttonPresses', 'watchdogNearMiss'] as const;
+type Numbers = Partial<Record<HeartbeatMetric, number | undefined>>;
+
+/*
+ * Metric names appear only as unquoted keys, never as strings: the firmware build shortens them (the wire
+ * carries HeartbeatKey integers), and a string would keep the long name.
+ */
+
+/** The positive changes of `cur` since `base`. */
+function changes(cur: Record<string, number>, base: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k in cur) {
+    const d = cur[k] - (base[k] ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return out;
+}
 
 export function lteModeOf(act: string | undefined): number | undefined {
   if (act === undefined) return undefined;
@@ -84,90 +95,94 @@ export class HeartbeatBuilder {
   build(snap: ModemSnapshot): Heartbeat {
     const s = this.s_;
     const m: Record<string, unknown> = {};
-    const set = (k: HeartbeatMetric, v: number | undefined): void => {
-      if (v === undefined || !Number.isFinite(v)) return;
-      const rule = HEARTBEAT_METRIC_RULES[k];
-      if (Array.isArray(rule) && (v < rule[0] || v > rule[1])) return;
-      m[k] = Math.round(v);
+    const set = (values: Numbers): void => {
+      for (const k in values) {
+        const v = values[k as HeartbeatMetric];
+        if (v === undefined || !Number.isFinite(v)) continue;
+        const rule = HEARTBEAT_METRIC_RULES[k as HeartbeatMetric];
+        if (Array.isArray(rule) && (v < rule[0] || v > rule[1])) continue;
+        m[k] = Math.round(v);
+      }
     };
     const uptimeS = s.uptimeS();
-    set('intervalS', uptimeS - (this.lastCommitUptimeS_ ?? 0));
-
-    // Power: the board's own measurement first, the modem's supply reading as a fallback (ref §8).
-    set('batteryMv', s.batteryMv() ?? snap.battery?.mv);
-    set('batteryPct', snap.battery?.pct);
-    set('temperatureDeciC', s.temperatureDeciC());
-
-    // Radio
     const sig = snap.signal;
-    if (sig) for (const k of SIGNAL_KEYS) set(k, sig[k]);
-    set('ceLevel', snap.ceLevel);
-    set('band', snap.network?.band);
-    set('earfcn', snap.network?.earfcn);
+    set({
+      intervalS: uptimeS - (this.lastCommitUptimeS_ ?? 0),
+      // Power: the board's own measurement first, the modem's supply reading as a fallback (ref §8).
+      batteryMv: s.batteryMv() ?? snap.battery?.mv,
+      batteryPct: snap.battery?.pct,
+      temperatureDeciC: s.temperatureDeciC(),
+      // Radio
+      rsrpDbm: sig?.rsrpDbm,
+      rsrqDeciDb: sig?.rsrqDeciDb,
+      sinrDeciDb: sig?.sinrDeciDb,
+      rssiDbm: sig?.rssiDbm,
+      ceLevel: snap.ceLevel,
+      band: snap.network?.band,
+      earfcn: snap.network?.earfcn,
+      lteMode: lteModeOf(sig?.sysmode) ?? lteModeOf(snap.network?.act),
+      cellId: snap.registration?.cellId,
+      tac: snap.registration?.tac,
+      timeToConnectMs: s.supervisor.timeToConnectMs,
+    });
     const op = snap.network?.operator;
     if (op !== undefined && /^[0-9]{5,6}$/.test(op)) m.operator = op;
-    set('lteMode', lteModeOf(sig?.sysmode) ?? lteModeOf(snap.network?.act));
-    set('cellId', snap.registration?.cellId);
-    set('tac', snap.registration?.tac);
-    if (snap.psm?.enabled) {
-      set('psmTauS', snap.psm.tauS);
-      set('psmActiveS', snap.psm.activeS);
-    }
-    set('timeToConnectMs', s.supervisor.timeToConnectMs);
+    if (snap.psm?.enabled) set({ psmTauS: snap.psm.tauS, psmActiveS: snap.psm.activeS });
 
-    // Counters since the last committed heartbeat: `delta` returns the cumulative values (the next
-    // baseline) and hands each positive change to `put`.
-    const delta = (cur: Record<string, number>, base: Record<string, number>, keys: readonly string[], put: (k: string, d: number) => void): Record<string, number> => {
-      const now: Record<string, number> = {};
-      for (const k of keys) {
-        now[k] = cur[k];
-        const d = cur[k] - (base[k] ?? 0);
-        if (d > 0) put(k, d);
-      }
-      return now;
+    // Counters since the last committed heartbeat: the cumulative values now are the next baseline.
+    const c = s.supervisor;
+    const sup = {
+      connectionLosses: c.connectionLosses,
+      attachFailures: c.attachFailures,
+      mqttOpenFailures: c.mqttOpenFailures,
+      mqttConnFailures: c.mqttConnFailures,
+      publishOk: c.publishOk,
+      publishRetrans: c.publishRetrans,
+      publishFail: c.publishFail,
+      radioOnMs: c.radioOnMs,
     };
-    const sup = delta(s.supervisor as unknown as Record<string, number>, this.baseSup_, COUNTER_KEYS, set as (k: string, d: number) => void);
-    const statOut: Record<string, number> = {};
-    let anyStat = false;
-    const stat = delta(s.supervisor.mqttStat, this.baseStat_, Object.keys(s.supervisor.mqttStat), (k, d) => {
-      statOut[k] = d;
-      anyStat = true;
-    });
-    if (anyStat) m.mqttStat = statOut;
-    const up = delta(s.uplink as unknown as Record<string, number>, this.baseUp_, UPLINK_KEYS, set as (k: string, d: number) => void);
+    set(changes(sup, this.baseSup_) as Numbers);
+    const stat = { ...c.mqttStat };
+    const statOut = changes(stat, this.baseStat_);
+    if (Object.keys(statOut).length > 0) m.mqttStat = statOut;
+    const u = s.uplink;
+    const up = { ackTimeouts: u.ackTimeouts, bytesTx: u.bytesTx, bytesRx: u.bytesRx, uploadAttempts: u.uploadAttempts };
+    set(changes(up, this.baseUp_) as Numbers);
 
     // Queue
     const ls = s.logStats();
-    set('queueDepth', ls.count);
+    let queueOldestAgeS: number | undefined;
     if (ls.oldest) {
       const a = s.anchor();
-      if (ls.oldest.boot === a.boot) set('queueOldestAgeS', a.uptimeS - ls.oldest.uptimeS);
-      else if (ls.oldest.unixS !== undefined && a.unixS !== null) set('queueOldestAgeS', a.unixS - ls.oldest.unixS);
+      if (ls.oldest.boot === a.boot) queueOldestAgeS = a.uptimeS - ls.oldest.uptimeS;
+      else if (ls.oldest.unixS !== undefined && a.unixS !== null) queueOldestAgeS = a.unixS - ls.oldest.unixS;
     }
-    set('eventsDroppedTotal', ls.droppedTotal);
-    set('flashBytesUsed', ls.bytesUsed);
-
-    // Core
     const d = s.diagnostics();
-    set('bootCount', d.bootCount);
-    set('lastResetReason', d.lastResetReason);
-    set('uptimeS', uptimeS);
-    for (const k of CORE_KEYS) if (d[k] > 0) set(k, d[k]);
     const src = s.timeSource();
-    set('timeSource', src);
-    if (src !== TimeSource.None) set('clockCorrectionMs', s.lastCorrectionS() * 1000);
+    set({
+      queueDepth: ls.count,
+      queueOldestAgeS,
+      eventsDroppedTotal: ls.droppedTotal,
+      flashBytesUsed: ls.bytesUsed,
+      // Core
+      bootCount: d.bootCount,
+      lastResetReason: d.lastResetReason,
+      uptimeS,
+      timeSource: src,
+      clockCorrectionMs: src !== TimeSource.None ? s.lastCorrectionS() * 1000 : undefined,
+    });
+    // Core counters, sent only when non-zero.
+    set(changes({ unexpectedReboots: d.unexpectedReboots, lidOpenCount: d.lidOpenCount, lidBounceCount: d.lidBounceCount, buttonPresses: d.buttonPresses, watchdogNearMiss: d.watchdogNearMiss }, {}) as Numbers);
 
     // Static strings, only on change
     const statics: Record<string, string> = {};
-    const stat1 = (k: 'appFirmware' | 'modemFirmware' | 'imei' | 'iccid', v: string | undefined): void => {
-      if (v === undefined || v === '') return;
+    const strings: Record<string, string | undefined> = { appFirmware: s.appFirmware, modemFirmware: s.identity.modemFirmware, imei: s.identity.imei, iccid: s.identity.iccid };
+    for (const k in strings) {
+      const v = strings[k];
+      if (v === undefined || v === '') continue;
       statics[k] = v;
       if (this.sentStatic_[k] !== v) m[k] = v;
-    };
-    stat1('appFirmware', s.appFirmware);
-    stat1('modemFirmware', s.identity.modemFirmware);
-    stat1('imei', s.identity.imei);
-    stat1('iccid', s.identity.iccid);
+    }
 
     this.draft_ = { sup, stat, up, uptimeS, statics };
     return { kind: MessageKind.Heartbeat, serial: s.serial(), anchor: s.anchor(), metrics: m as Metrics };

@@ -187,7 +187,7 @@ export class UploadSession {
     switch (step) {
       case Step.Hello:
         if (!this.needHello_ || this.result_.helloSent) return this.go_(Step.Batches);
-        return this.send_(this.env_.hello(this.link_.identity), () => {
+        return this.publish_(encodeUplink(this.env_.hello(this.link_.identity)), () => {
           this.result_.helloSent = true;
           this.go_(Step.Batches);
         });
@@ -277,7 +277,7 @@ export class UploadSession {
     const e = this.epoch_;
     this.link_.sample((snap) => {
       if (e !== this.epoch_) return;
-      this.send_(this.env_.heartbeat(snap), () => {
+      this.publish_(encodeUplink(this.env_.heartbeat(snap)), () => {
         this.env_.heartbeatDelivered();
         this.result_.heartbeatSent = true;
         if (this.heartbeatAgain_) {
@@ -343,21 +343,20 @@ export class UploadSession {
     }
     const res: UplinkMessage = { kind: MessageKind.CommandResult, serial: this.env_.serial(), commandId: cmd.commandId, status: status as CommandStatus, anchor: this.env_.anchor() };
     if (detail !== undefined) res.detail = detail;
-    const bytes = encodeUplink(res);
-    this.env_.counters.bytesTx += bytes.length;
-    this.link_.publish(uplinkTopic(this.env_.serial()), bytes, (r) => {
+    this.up_(encodeUplink(res), (r) => {
       if (TRACE && !r.ok) this.env_.trace(`uplink: command result ${cmd.commandId} not delivered`);
     });
   }
 
-  private send_(msg: UplinkMessage, ok: () => void): void {
-    this.publish_(encodeUplink(msg), ok);
+  /** Publishes on our up topic, counting the bytes. */
+  private up_(bytes: Uint8Array, done: (r: PublishOutcome) => void): void {
+    this.env_.counters.bytesTx += bytes.length;
+    this.link_.publish(uplinkTopic(this.env_.serial()), bytes, done);
   }
 
   private publish_(bytes: Uint8Array, ok: () => void): void {
     const e = this.epoch_;
-    this.env_.counters.bytesTx += bytes.length;
-    this.link_.publish(uplinkTopic(this.env_.serial()), bytes, (r) => {
+    this.up_(bytes, (r) => {
       if (e !== this.epoch_) return;
       if (r.ok) return ok();
       // The supervisor marked the session for close/reopen: reconnect and resend from the log.

@@ -34,9 +34,9 @@ export const qfupl: AtCommand<UploadArgs, UploadResult> = {
   timeoutMs: 15000,
   prefix: '+QFUPL:',
   parse(lines) {
-    const f = requireFields('QFUPL', lines, '+QFUPL:', 2);
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(f[1])) throw new AtParseError('QFUPL', `checksum "${f[1]}"`);
-    return { size: int('QFUPL', f[0]), checksum: f[1].toLowerCase() };
+    const f = requireFields(lines, '+QFUPL:', 2);
+    if (!/^[0-9A-Fa-f]{1,4}$/.test(f[1])) throw new AtParseError(`checksum "${f[1]}"`);
+    return { size: int(f[0]), checksum: f[1].toLowerCase() };
   },
 };
 
@@ -52,7 +52,7 @@ export const qflst: AtCommand<string, FileEntry[]> = {
   timeoutMs: 3000,
   prefix: '+QFLST:',
   parse(lines) {
-    return allFieldsOf(lines, '+QFLST:').map((f) => ({ name: f[0], size: int('QFLST', f[1]) }));
+    return allFieldsOf(lines, '+QFLST:').map((f) => ({ name: f[0], size: int(f[1]) }));
   },
 };
 

@@ -28,12 +28,6 @@ export const qmtcfg = /* @__PURE__ */ okCommand<{ client: number; setting: MqttS
   }
 });
 
-const idxMatches = (line: string, client: number): boolean => {
-  const colon = line.indexOf(':');
-  const f = splitFields(line.slice(colon + 1));
-  return f[0] === String(client);
-};
-
 export interface OpenSocket {
   client: number;
   host: string;
@@ -44,42 +38,70 @@ export interface OpenSocket {
 export const qmtopenRead: AtCommand<void, OpenSocket[]> = /* @__PURE__ */ read('QMTOPEN?', (lines) =>
   allFieldsOf(lines, '+QMTOPEN:')
     .filter((f) => f.length >= 3)
-    .map((f) => ({ client: int('QMTOPEN?', f[0]), host: f[1], port: int('QMTOPEN?', f[2]) })),
+    .map((f) => ({ client: int(f[0]), host: f[1], port: int(f[2]) })),
 );
 
+/** The fields of a URC line, after its colon. */
+const urcFields = (line: string): string[] => splitFields(line.slice(line.indexOf(':') + 1));
+
 /**
- * A two-phase command of one client whose outcome URC is `+<name>: <idx>,<result>`: OK within 5 s, then
- * the URC with our client index within `urcTimeoutMs`; the result is the number.
+ * A two-phase command of one client: OK within 5 s, then within `urcTimeoutMs` its outcome URC
+ * `+<name>: <idx>[,<msgid>],<result>[,...]` with our client index (and our message id, given `msgIdOf`).
+ * `parse` gets the fields of that URC, the last line. With `notices`, result 1 is a retransmission notice,
+ * not the outcome: the wait goes on.
  */
-function resultCommand<A>(name: string, build: (args: A) => string, urcTimeoutMs: number, clientOf: (args: A) => number): AtCommand<A, number> {
-  const prefix = `+${name}:`;
+function mqttCommand<A, R>(
+  name: string,
+  build: (args: A) => string,
+  urcTimeoutMs: number,
+  clientOf: (args: A) => number,
+  parse: (f: string[], lines: string[]) => R,
+  msgIdOf?: (args: A) => number,
+  notices?: boolean,
+  prefixes = [`+${name}:`],
+): AtCommand<A, R> {
+  const at = msgIdOf ? 2 : 1; // the result field
   return {
     name,
     build,
     timeoutMs: 5000,
-    urc: { prefixes: [prefix], timeoutMs: urcTimeoutMs, match: (l, a) => idxMatches(l, clientOf(a)) },
+    urc: {
+      prefixes,
+      timeoutMs: urcTimeoutMs,
+      match: (l, a) => {
+        const f = urcFields(l);
+        return f[0] === String(clientOf(a)) && (!msgIdOf || f[1] === String(msgIdOf(a)));
+      },
+      final: notices ? (l) => urcFields(l)[at] !== '1' : undefined,
+    },
     parse(lines) {
-      const f = requireFields(name, lines.slice(-1), prefix, 2);
-      return int(name, f[1]);
+      const last = lines[lines.length - 1];
+      const f = last !== undefined && prefixes.some((p) => last.startsWith(p)) ? urcFields(last) : [];
+      if (f.length <= at) throw new AtParseError(`missing ${prefixes[0]} line`);
+      return parse(f, lines);
     },
   };
 }
+
+const resultOf = (f: string[]): number => int(f[1]);
+const itself = (c: number): number => c;
 
 /**
  * `+QMTOPEN: <idx>,<result>`: -1 network failed, 0 opened, 1 wrong parameter, 2 identifier occupied
  * (stale client after an MCU reset, ref §11.2), 3 PDP activation failed, 4 DNS failed, 5 network disconnected.
  */
-export const qmtopen = /* @__PURE__ */ resultCommand<{ client: number; host: string; port: number }>(
+export const qmtopen = /* @__PURE__ */ mqttCommand<{ client: number; host: string; port: number }, number>(
   'QMTOPEN',
   (a) => `AT+QMTOPEN=${a.client},${q(a.host)},${a.port}`,
   QMTOPEN_URC_TIMEOUT_MS,
   (a) => a.client,
+  resultOf,
 );
 
 /** Read form: `+QMTCONN: <idx>,<state>` with state 1 initializing, 2 connecting, 3 connected, 4 disconnecting (ref §11.6). */
 export const qmtconnRead: AtCommand<{ client: number }, number | undefined> = /* @__PURE__ */ read('QMTCONN?', (lines, a: { client: number }) => {
   const rows = allFieldsOf(lines, '+QMTCONN:');
-  for (let i = 0; i < rows.length; i++) if (rows[i][0] === String(a.client) && rows[i].length >= 2) return int('QMTCONN?', rows[i][1]);
+  for (let i = 0; i < rows.length; i++) if (rows[i][0] === String(a.client) && rows[i].length >= 2) return int(rows[i][1]);
   return undefined;
 });
 
@@ -88,46 +110,38 @@ export interface ConnResult {
   retCode?: number; // CONNACK return code (URC third field, not the read-form state)
 }
 
-export const qmtconn: AtCommand<{ client: number; clientId: string }, ConnResult> = {
-  name: 'QMTCONN',
-  build: (a) => `AT+QMTCONN=${a.client},${q(a.clientId)}`,
-  timeoutMs: 5000,
-  urc: {
-    prefixes: ['+QMTCONN:'],
-    timeoutMs: MQTT_URC_TIMEOUT_MS,
-    match: (l, a) => idxMatches(l, a.client),
-    final: (l) => splitFields(l.slice(9))[1] !== '1',
-  },
-  parse(lines) {
-    const f = requireFields('QMTCONN', lines.slice(-1), '+QMTCONN:', 2);
-    const r: ConnResult = { result: int('QMTCONN', f[1]) };
-    if (f.length >= 3 && f[2] !== '') r.retCode = int('QMTCONN', f[2]);
+export const qmtconn: AtCommand<{ client: number; clientId: string }, ConnResult> = /* @__PURE__ */ mqttCommand(
+  'QMTCONN',
+  (a) => `AT+QMTCONN=${a.client},${q(a.clientId)}`,
+  MQTT_URC_TIMEOUT_MS,
+  (a) => a.client,
+  (f) => {
+    const r: ConnResult = { result: int(f[1]) };
+    if (f.length >= 3 && f[2] !== '') r.retCode = int(f[2]);
     return r;
   },
-};
+  undefined,
+  true,
+);
 
 export interface SubResult {
   result: number;
   grantedQos?: number; // 128 = SUBACK failure
 }
 
-export const qmtsub: AtCommand<{ client: number; msgId: number; topic: string; qos: 0 | 1 | 2 }, SubResult> = {
-  name: 'QMTSUB',
-  build: (a) => `AT+QMTSUB=${a.client},${a.msgId},${q(a.topic)},${a.qos}`,
-  timeoutMs: 5000,
-  urc: {
-    prefixes: ['+QMTSUB:'],
-    timeoutMs: MQTT_URC_TIMEOUT_MS,
-    match: (l, a) => idxMatches(l, a.client) && splitFields(l.slice(8))[1] === String(a.msgId),
-    final: (l) => splitFields(l.slice(8))[2] !== '1',
-  },
-  parse(lines) {
-    const f = requireFields('QMTSUB', lines.slice(-1), '+QMTSUB:', 3);
-    const r: SubResult = { result: int('QMTSUB', f[2]) };
-    if (f.length >= 4 && f[3] !== '') r.grantedQos = int('QMTSUB', f[3]);
+export const qmtsub: AtCommand<{ client: number; msgId: number; topic: string; qos: 0 | 1 | 2 }, SubResult> = /* @__PURE__ */ mqttCommand(
+  'QMTSUB',
+  (a) => `AT+QMTSUB=${a.client},${a.msgId},${q(a.topic)},${a.qos}`,
+  MQTT_URC_TIMEOUT_MS,
+  (a) => a.client,
+  (f) => {
+    const r: SubResult = { result: int(f[2]) };
+    if (f.length >= 4 && f[3] !== '') r.grantedQos = int(f[3]);
     return r;
   },
-};
+  (a) => a.msgId,
+  true,
+);
 
 export interface PubArgs {
   client: number;
@@ -143,52 +157,40 @@ export interface PubResult {
   retransmissions: number; // intermediate `result 1` URCs seen
 }
 
-const PUB_PREFIXES = ['+QMTPUBEX:', '+QMTPUB:'];
-
-function pubFields(line: string): string[] {
-  return splitFields(line.slice(line.indexOf(':') + 1));
-}
-
 /**
  * Binary-safe publish: `AT+QMTPUBEX=<idx>,<msgid>,<qos>,<retain>,"<topic>",<len>`, prompt `>`, then the raw
  * bytes (ref §3.4). The outcome URC is `+QMTPUBEX:` on some firmware and `+QMTPUB:` on others (BG77, BG95,
  * Quectel SDK: ref §11.1), so both prefixes end the wait.
  */
 export const qmtpub: AtCommand<PubArgs, PubResult> = {
-  name: 'QMTPUBEX',
-  build(a) {
-    if ((a.qos === 0) !== (a.msgId === 0) || a.msgId < 0 || a.msgId > 65535) throw new Error(`QMTPUBEX: msgid ${a.msgId} invalid for QoS ${a.qos}`);
-    return `AT+QMTPUBEX=${a.client},${a.msgId},${a.qos},${a.retain},${q(a.topic)},${a.payload.length}`;
-  },
-  timeoutMs: 5000,
-  payload: (a) => a.payload,
-  urc: {
-    prefixes: PUB_PREFIXES,
-    timeoutMs: MQTT_URC_TIMEOUT_MS,
-    match: (l, a) => {
-      const f = pubFields(l);
-      return f[0] === String(a.client) && f[1] === String(a.msgId);
+  ...mqttCommand<PubArgs, PubResult>(
+    'QMTPUBEX',
+    (a) => {
+      if ((a.qos === 0) !== (a.msgId === 0) || a.msgId < 0 || a.msgId > 65535) throw new Error(`QMTPUBEX: msgid ${a.msgId} invalid for QoS ${a.qos}`);
+      return `AT+QMTPUBEX=${a.client},${a.msgId},${a.qos},${a.retain},${q(a.topic)},${a.payload.length}`;
     },
-    final: (l) => pubFields(l)[2] !== '1',
-  },
-  parse(lines) {
-    const last = lines[lines.length - 1];
-    if (last === undefined || !(last.startsWith('+QMTPUBEX:') || last.startsWith('+QMTPUB:'))) throw new AtParseError('QMTPUBEX', 'missing publish URC');
-    const f = pubFields(last);
-    let retrans = 0;
-    for (let i = 0; i < lines.length - 1; i++) if (lines[i].startsWith('+QMTPUB')) retrans++;
-    return { result: int('QMTPUBEX', f[2]), retransmissions: retrans };
-  },
+    MQTT_URC_TIMEOUT_MS,
+    (a) => a.client,
+    (f, lines) => {
+      let retrans = 0;
+      for (let i = 0; i < lines.length - 1; i++) if (lines[i].startsWith('+QMTPUB')) retrans++;
+      return { result: int(f[2]), retransmissions: retrans };
+    },
+    (a) => a.msgId,
+    true,
+    ['+QMTPUBEX:', '+QMTPUB:'],
+  ),
+  payload: (a) => a.payload,
 };
 
 /** `+QMTDISC: <idx>,<result>` / `+QMTCLOSE: <idx>,<result>`: -1 failed, 0 ok. */
-export const qmtdisc = /* @__PURE__ */ resultCommand<number>('QMTDISC', (client) => `AT+QMTDISC=${client}`, 30000, (client) => client);
-export const qmtclose = /* @__PURE__ */ resultCommand<number>('QMTCLOSE', (client) => `AT+QMTCLOSE=${client}`, 10000, (client) => client);
+export const qmtdisc = /* @__PURE__ */ mqttCommand<number, number>('QMTDISC', (c) => `AT+QMTDISC=${c}`, 30000, itself, resultOf);
+export const qmtclose = /* @__PURE__ */ mqttCommand<number, number>('QMTCLOSE', (c) => `AT+QMTCLOSE=${c}`, 10000, itself, resultOf);
 
 /** `+QMTSTAT: <idx>,<err>` (ref §3.7). */
 export function parseQmtstat(line: string): { client: number; err: number } {
-  const f = splitFields(line.slice(line.indexOf(':') + 1));
-  if (f.length < 2) throw new AtParseError('+QMTSTAT', line);
-  return { client: int('+QMTSTAT', f[0]), err: int('+QMTSTAT', f[1]) };
+  const f = urcFields(line);
+  if (f.length < 2) throw new AtParseError(line);
+  return { client: int(f[0]), err: int(f[1]) };
 }
 

@@ -7,7 +7,15 @@ export const cfun = /* @__PURE__ */ okCommand<0 | 1 | 4>('CFUN', (mode) => `AT+C
 /** n = 2: registration URCs carry TAC and cell id. */
 export const ceregEnable = /* @__PURE__ */ okCommand('CEREG=2', () => 'AT+CEREG=2');
 
-export const RegStat = { NotSearching: 0, Home: 1, Searching: 2, Denied: 3, Unknown: 4, Roaming: 5 } as const;
+/** +CEREG <stat> values (a const enum: the build inlines the numbers). */
+export const enum RegStat {
+  NotSearching,
+  Home,
+  Searching,
+  Denied,
+  Unknown,
+  Roaming,
+}
 
 export interface Registration {
   stat: number;
@@ -18,23 +26,23 @@ export interface Registration {
 
 export const isRegistered = (stat: number): boolean => stat === RegStat.Home || stat === RegStat.Roaming;
 
-function regFrom(name: string, f: string[], at: number): Registration {
-  const r: Registration = { stat: int(name, f[at]) };
+function regFrom(f: string[], at: number): Registration {
+  const r: Registration = { stat: int(f[at]) };
   if (f.length > at + 2 && f[at + 1] !== '' && f[at + 2] !== '') {
-    r.tac = hex(name, f[at + 1]);
-    r.cellId = hex(name, f[at + 2]);
+    r.tac = hex(f[at + 1]);
+    r.cellId = hex(f[at + 2]);
   }
-  if (f.length > at + 3 && f[at + 3] !== '') r.act = int(name, f[at + 3]);
+  if (f.length > at + 3 && f[at + 3] !== '') r.act = int(f[at + 3]);
   return r;
 }
 
 /** Read form `+CEREG: <n>,<stat>[,"<tac>","<ci>"[,<AcT>]]` (ref §1: the read form carries <n>, the URC does not). */
-export const ceregRead: AtCommand<void, Registration> = /* @__PURE__ */ query('CEREG?', 2, (f) => regFrom('CEREG?', f, 1));
+export const ceregRead: AtCommand<void, Registration> = /* @__PURE__ */ query('CEREG?', 2, (f) => regFrom(f, 1));
 
 /** URC form `+CEREG: <stat>[,"<tac>","<ci>"[,<AcT>]]`. */
 export function parseCeregUrc(line: string): Registration {
-  const f = requireFields('+CEREG', [line], '+CEREG:', 1);
-  return regFrom('+CEREG', f, 0);
+  const f = requireFields([line], '+CEREG:', 1);
+  return regFrom(f, 0);
 }
 
 export interface Operator {
@@ -47,9 +55,9 @@ export const copsRead: AtCommand<void, Operator> = /* @__PURE__ */ query(
   'COPS?',
   1,
   (f) => {
-    const op: Operator = { mode: int('COPS?', f[0]) };
+    const op: Operator = { mode: int(f[0]) };
     if (f.length >= 3 && f[2] !== '') op.name = f[2];
-    if (f.length >= 4 && f[3] !== '') op.act = int('COPS?', f[3]);
+    if (f.length >= 4 && f[3] !== '') op.act = int(f[3]);
     return op;
   },
   5000,
@@ -68,7 +76,7 @@ export const qnwinfo: AtCommand<void, NetworkInfo> = /* @__PURE__ */ query('QNWI
   const info: NetworkInfo = { act: f[0], operator: f[1] };
   const band = /(\d+)\s*$/.exec(f[2]);
   if (band) info.band = Number(band[1]);
-  if (f[3] !== '') info.earfcn = int('QNWINFO', f[3]);
+  if (f[3] !== '') info.earfcn = int(f[3]);
   return info;
 });
 
@@ -87,10 +95,10 @@ export const sinrRawToDeciDb = (raw: number): number => raw * 2 - 200;
 export const qcsq: AtCommand<void, SignalQuality> = /* @__PURE__ */ query('QCSQ', 1, (f) => {
   const s: SignalQuality = { sysmode: f[0] };
   if (f.length >= 5) {
-    s.rssiDbm = int('QCSQ', f[1]);
-    s.rsrpDbm = int('QCSQ', f[2]);
-    s.sinrDeciDb = sinrRawToDeciDb(int('QCSQ', f[3]));
-    s.rsrqDeciDb = int('QCSQ', f[4]) * 10;
+    s.rssiDbm = int(f[1]);
+    s.rsrpDbm = int(f[2]);
+    s.sinrDeciDb = sinrRawToDeciDb(int(f[3]));
+    s.rsrqDeciDb = int(f[4]) * 10;
   }
   return s;
 });
@@ -111,8 +119,8 @@ export function cesqRsrqDeciDb(raw: number): number | undefined {
 
 export const cesq: AtCommand<void, { rsrpDbm?: number; rsrqDeciDb?: number }> = /* @__PURE__ */ query('CESQ', 6, (f) => {
   const out: { rsrpDbm?: number; rsrqDeciDb?: number } = {};
-  const rsrp = cesqRsrpDbm(int('CESQ', f[5]));
-  const rsrq = cesqRsrqDeciDb(int('CESQ', f[4]));
+  const rsrp = cesqRsrpDbm(int(f[5]));
+  const rsrq = cesqRsrqDeciDb(int(f[4]));
   if (rsrp !== undefined) out.rsrpDbm = rsrp;
   if (rsrq !== undefined) out.rsrqDeciDb = rsrq;
   return out;
@@ -126,10 +134,10 @@ export const celevel: AtCommand<void, number> = {
   prefix: '+QCFG:',
   parse(lines) {
     const f = fieldsOf(lines, '+QCFG:');
-    if (f === undefined || f[0] !== 'celevel' || f.length < 2) throw new AtParseError('QCFG celevel', 'missing celevel');
-    return int('QCFG celevel', f[1]);
+    if (f === undefined || f[0] !== 'celevel' || f.length < 2) throw new AtParseError('missing celevel');
+    return int(f[1]);
   },
 };
 
 /** `+CBC: <bcs>,<bcl %>,<mV>`; the voltage is the useful field (ref §8). */
-export const cbc: AtCommand<void, { pct: number; mv: number }> = /* @__PURE__ */ query('CBC', 3, (f) => ({ pct: int('CBC', f[1]), mv: int('CBC', f[2]) }));
+export const cbc: AtCommand<void, { pct: number; mv: number }> = /* @__PURE__ */ query('CBC', 3, (f) => ({ pct: int(f[1]), mv: int(f[2]) }));

@@ -14,7 +14,7 @@ export interface PdpContext {
 
 export const qiactRead: AtCommand<void, PdpContext[]> = /* @__PURE__ */ read(
   'QIACT?',
-  (lines) => allFieldsOf(lines, '+QIACT:').map((f) => ({ ctx: int('QIACT?', f[0]), state: int('QIACT?', f[1]), type: int('QIACT?', f[2]), ip: f[3] ?? '' })),
+  (lines) => allFieldsOf(lines, '+QIACT:').map((f) => ({ ctx: int(f[0]), state: int(f[1]), type: int(f[2]), ip: f[3] ?? '' })),
   5000,
 );
 

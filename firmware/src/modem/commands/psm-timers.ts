@@ -20,9 +20,7 @@ const ACTIVE_UNITS: [bits: number, seconds: number][] = [
 const DEACTIVATED = '11100000';
 
 function toBits(byte: number): string {
-  let s = '';
-  for (let i = 7; i >= 0; i--) s += (byte >> i) & 1 ? '1' : '0';
-  return s;
+  return (256 | byte).toString(2).slice(1);
 }
 
 function encode(seconds: number | undefined, units: [number, number][]): string {

@@ -16,11 +16,11 @@ export const cpsms = /* @__PURE__ */ okCommand<PsmTimers | null>('CPSMS', (t) =>
  * mode 0 = PSM not granted: both timers undefined.
  */
 export const qpsmsRead: AtCommand<void, PsmTimers & { enabled: boolean }> = /* @__PURE__ */ query('QPSMS?', 1, (f) => {
-  const enabled = int('QPSMS?', f[0]) === 1;
+  const enabled = int(f[0]) === 1;
   if (!enabled || f.length < 5) return { enabled, tauS: undefined, activeS: undefined };
   const tau = f[3];
   const act = f[4];
   if (/^[01]{8}$/.test(tau) && /^[01]{8}$/.test(act)) return { enabled, ...decodePsmTimers(tau, act) };
   if (/^\d+$/.test(tau) && /^\d+$/.test(act)) return { enabled, tauS: Number(tau), activeS: Number(act) };
-  throw new AtParseError('QPSMS?', `timers "${tau}","${act}"`);
+  throw new AtParseError(`timers "${tau}","${act}"`);
 });
