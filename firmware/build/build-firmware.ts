@@ -42,14 +42,16 @@ export const PRIVATE_PROPS = /^[A-Za-z][A-Za-z0-9]*_$/;
 /**
  * Public members that still never leave a firmware bundle, because both their users and their implementations
  * are inside it: port methods (the Moddable port, and the self-test's fake ports, are bundled), the firmware
- * context, the bus, the AT command descriptors and their arguments. None is a console reply key or a member
- * of a host object (mangle-convention.test.ts checks both).
+ * context, the bus, the AT command descriptors and their arguments. None is a console reply key, a member
+ * of a host object or a member of an ECMAScript built-in or host global (mangle-convention.test.ts checks
+ * all three): `console`, `setTimeout`, `setInterval` and `random` stay long, because the build would shorten
+ * `globalThis.console` and `Math.random` as well.
  */
 export const INTERNAL_PROPS = [
   // ports (firmware/src/ports/ports.ts)
   'monotonicMs', 'wallMs', 'setWallMs', 'setRetained', 'getRetained', 'hardwareResetReason', 'startWatchdog', 'feedWatchdog',
   'powerOff', 'setDataTerminalReady', 'pulsePowerKey', 'setSupply', 'modemPower', 'onLine', 'writeLine', 'onEdge',
-  'eraseBlock', 'writeAlign', 'timers', 'setTimeout', 'setInterval', 'ports', 'build',
+  'eraseBlock', 'writeAlign', 'timers', 'ports', 'build',
   // firmware context, bus, watchdog, time keeper, indicator, console
   'diagnostics', 'watchdog', 'record', 'reboot', 'takeCounters', 'enterShipping', 'publish', 'subscribe', 'consumeThrough',
   'nearMisses', 'onStarved', 'onSet', 'setGlow', 'anchorsFor', 'addCommand',
@@ -70,7 +72,7 @@ export const INTERNAL_PROPS = [
   'unknownLines', 'droppedBytes', 'bytesWritten', 'timeouts', 'errors', 'powerCycles', 'reattaches', 'malformedSkipped',
   'pendingRecords', 'corruptRecords', 'lastSeq', 'validBlocks', 'garbageBlocks', 'resumedCompaction',
   // context and port members, connectivity's parts
-  'bus', 'random', 'console', 'engine', 'policy', 'unixMs',
+  'bus', 'engine', 'policy', 'unixMs',
   // bus message and event fields, PSM timers, results and options of firmware-internal calls
   'type', 'args', 'tauS', 'activeS', 'enabled', 'accepted', 'grantedQos', 'again', 'running', 'oldest', 'pktTimeoutS',
   'keepaliveS', 'statics', 'clientId', 'damaged', 'handler', 'err', 'tzQuarterHours', 'psmGranted', 'patternsPlayed',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
+import vm from 'node:vm';
 import { getQuickJS } from 'quickjs-emscripten';
 import { buildFirmware } from '../build/build-firmware.ts';
 
@@ -21,21 +22,21 @@ describe('self-test bundle', () => {
     const runtime = QuickJS.newRuntime();
     runtime.setMemoryLimit(MEMORY_LIMIT);
     runtime.setMaxStackSize(512 * 1024);
-    const vm = runtime.newContext();
+    const context = runtime.newContext();
     const lines: string[] = [];
-    const print = vm.newFunction('print', (arg) => {
-      lines.push(vm.getString(arg));
+    const print = context.newFunction('print', (arg) => {
+      lines.push(context.getString(arg));
     });
-    vm.setProp(vm.global, 'print', print);
+    context.setProp(context.global, 'print', print);
     print.dispose();
-    const result = vm.evalCode(selftest, 'pillcap-selftest.js');
+    const result = context.evalCode(selftest, 'pillcap-selftest.js');
     if (result.error) {
-      const err = vm.dump(result.error);
+      const err = context.dump(result.error);
       result.error.dispose();
       throw new Error(`self-test threw in QuickJS: ${JSON.stringify(err)}\n${lines.join('\n')}`);
     }
     result.value.dispose();
-    vm.dispose();
+    context.dispose();
     runtime.dispose();
 
     const last = lines[lines.length - 1];
@@ -44,5 +45,14 @@ describe('self-test bundle', () => {
     expect(lines.filter((l) => l.startsWith('not ok'))).toEqual([]);
     expect(Number(match![2])).toBe(0);
     expect(Number(match![1])).toBeGreaterThanOrEqual(12);
+  });
+
+  it('prints through console.log where there is neither print nor trace (Node)', async () => {
+    const built = await buildFirmware();
+    const selftest = await readFile(built.selftest.path, 'utf8');
+    const lines: string[] = [];
+    // a bare context: ECMAScript built-ins and a console, as in `node firmware/dist/pillcap-selftest.js`
+    vm.runInNewContext(selftest, { console: { log: (line: string) => lines.push(line) } }, { filename: 'pillcap-selftest.js' });
+    expect(lines[lines.length - 1], lines.join('\n')).toMatch(/^\d+ passed, 0 failed$/);
   });
 });
