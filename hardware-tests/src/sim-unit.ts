@@ -24,11 +24,11 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
-import { HardwareResetReason } from '../../firmware/src/ports/ports.ts';
 import { flashPlan } from '../../firmware/src/flash-layout.ts';
 import { VirtualTime } from '../../simulator/src/virtual-time.ts';
-import { SimBoard, createBootPorts, PowerLostError, type BootPorts } from '../../simulator/src/sim-ports.ts';
-import { DEFAULT_FLASH, PowerCutError } from '../../simulator/src/sim-flash.ts';
+import { SimBoard } from '../../simulator/src/sim-ports.ts';
+import { DEFAULT_FLASH } from '../../simulator/src/sim-flash.ts';
+import { BootLifecycle, type PowerState } from '../../simulator/src/boot-lifecycle.ts';
 import { Bg95Emulator, type Bg95EmulatorOptions } from '../../simulator/src/modem/bg95-emulator.ts';
 import { ConsoleLink } from './console-link.ts';
 import { bundleIdentity, readFactoryMod } from './image-hash.ts';
@@ -69,20 +69,17 @@ export interface SimUnitOptions {
   modemQuirks?: Pick<Bg95EmulatorOptions, 'qfuplReportsTimeout' | 'publishUrc'>;
 }
 
-export type SimUnitState = 'unflashed' | 'off' | 'running' | 'system-off';
+export type SimUnitState = 'unflashed' | PowerState;
 
 export class SimUnit implements UnitUnderTest {
   readonly fixture: SimFixture;
   readonly board: SimBoard;
   readonly emulator: Bg95Emulator;
   readonly vt = new VirtualTime();
-  state: SimUnitState = 'unflashed';
   /** Firmware exceptions that reset the unit (a HardFault on the device). */
   readonly crashes: string[] = [];
+  private readonly lifecycle: BootLifecycle;
   private image: LoadedImage | undefined;
-  private boot: BootPorts | undefined;
-  private generation = 0;
-  private pendingBoot: number | undefined;
   private link: ConsoleLink | undefined;
   private readonly hostFaults: HostFaults = {};
   private pumping: Promise<void> | undefined;
@@ -97,6 +94,10 @@ export class SimUnit implements UnitUnderTest {
     return this.image?.factoryModLoads ?? 0;
   }
 
+  get state(): SimUnitState {
+    return this.image ? this.lifecycle.state : 'unflashed';
+  }
+
   constructor(readonly label: string, private readonly options: SimUnitOptions) {
     const fault = options.fault;
     this.board = new SimBoard(this.vt, {
@@ -105,7 +106,11 @@ export class SimUnit implements UnitUnderTest {
       battery: { capacityMah: 220, initialSoc: 0.6, sleepCurrentMa: 0.005, temperatureDeciC: 240 },
     });
     this.board.logSink = options.log ? (line) => options.log!(`${label} fw: ${line}`) : undefined;
-    this.board.lid.onChange = () => this.wake();
+    this.lifecycle = new BootLifecycle(this.vt, this.board, {
+      // Only flash() powers the unit on, so an image is there.
+      start: (ports) => bootImage(this.image!, ports, this.hostFaults),
+      onCrash: (error) => this.recordCrash(error),
+    });
     if (fault === 'flash-error') {
       const scratch = flashPlan(this.board.flash.geometry.blockCount).scratchBlock;
       this.hostFaults.stuckBits = { block: scratch, byteInBlock: 17, mask: 0x10 };
@@ -154,7 +159,7 @@ export class SimUnit implements UnitUnderTest {
     const mod = readFactoryMod(bundlePath, identity.imageHash);
     const flashed = this.options.fault === 'wrong-firmware' ? staleImageOf(text, identity.imageHash) : text;
     this.image = loadImage(flashed, bundlePath, { text: mod.text, filename: mod.path });
-    this.powerCycle();
+    this.lifecycle.powerCycle(1);
     this.startPump();
     this.link ??= new ConsoleLink(new StreamLineTransport(this.stationEnd));
     return { expectedImageHash: identity.imageHash, bundleBytes: identity.bytes };
@@ -173,7 +178,7 @@ export class SimUnit implements UnitUnderTest {
   async close(): Promise<void> {
     this.closed = true;
     await this.pumping;
-    this.endBoot();
+    this.lifecycle.endBoot();
     await this.link?.close();
     this.stationEnd.destroy();
     await this.emulator.close();
@@ -214,89 +219,11 @@ export class SimUnit implements UnitUnderTest {
     })();
   }
 
-  // ------------------------------------------------------------------------------------- power
+  // ------------------------------------------------------------------------------------- crashes
 
-  private powerCycle(): void {
-    this.endBoot();
-    if (this.state === 'running' || this.state === 'system-off') this.board.powerLost();
-    this.state = 'off';
-    this.scheduleBoot(1, HardwareResetReason.PowerOn);
-  }
-
-  private wake(): void {
-    if (this.state !== 'system-off') return;
-    this.state = 'off';
-    this.scheduleBoot(5, HardwareResetReason.WakeFromOff);
-  }
-
-  private scheduleBoot(delayMs: number, reason: HardwareResetReason): void {
-    if (this.pendingBoot !== undefined) this.vt.cancel(this.pendingBoot);
-    this.pendingBoot = this.vt.after(delayMs, () => {
-      this.pendingBoot = undefined;
-      this.powerOn(reason);
-    });
-  }
-
-  private endBoot(): void {
-    this.boot?.kill();
-    this.boot = undefined;
-    if (this.pendingBoot !== undefined) this.vt.cancel(this.pendingBoot);
-    this.pendingBoot = undefined;
-  }
-
-  private reset(reason: HardwareResetReason): void {
-    if (this.state !== 'running') return;
-    this.endBoot();
-    this.board.uart.detach();
-    this.board.led.powerLost();
-    this.board.buzzer.powerLost();
-    this.state = 'off';
-    this.scheduleBoot(20, reason);
-  }
-
-  private powerOn(reason: HardwareResetReason): void {
-    const image = this.image;
-    if (!image || this.state === 'running') return;
-    const generation = ++this.generation;
-    this.state = 'running';
-    const boot = createBootPorts(this.board, {
-      generation,
-      resetReason: reason,
-      host: {
-        requestReset: (r) => {
-          this.vt.after(0, () => {
-            if (this.generation === generation) this.reset(r);
-          });
-        },
-        requestPowerOff: () => {
-          this.vt.after(0, () => {
-            if (this.generation !== generation || this.state !== 'running') return;
-            this.endBoot();
-            this.state = 'system-off';
-          });
-        },
-      },
-      wrap: (callback) => this.guarded(generation, callback),
-    });
-    this.boot = boot;
-    this.guarded(generation, () => bootImage(image, boot.ports, this.hostFaults));
-  }
-
-  private guarded(generation: number, callback: () => void): void {
-    if (generation !== this.generation || this.state !== 'running') return;
-    try {
-      callback();
-    } catch (error) {
-      if (generation !== this.generation || this.state !== 'running') return;
-      if (error instanceof PowerCutError || error instanceof PowerLostError) return;
-      const name = (error as Error).name;
-      if (name === 'PowerCutError' || name === 'PowerLostError') return;
-      if (this.crashes.length < 20) this.crashes.push(`t=${this.vt.now()} ${(error as Error).stack ?? String(error)}`);
-      this.options.log?.(`${this.label}: firmware crash: ${(error as Error).message}`);
-      this.vt.after(0, () => {
-        if (this.generation === generation) this.reset(HardwareResetReason.Lockup);
-      });
-    }
+  private recordCrash(error: unknown): void {
+    if (this.crashes.length < 20) this.crashes.push(`t=${this.vt.now()} ${(error as Error).stack ?? String(error)}`);
+    this.options.log?.(`${this.label}: firmware crash: ${(error as Error).message}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * One simulated cap: the board (sim-ports), the firmware booted on it (in-process or in QuickJS), the
- * patient, and the faults of its scenario (power cuts, clock faults). Owns the boot lifecycle:
+ * patient, and the faults of its scenario (power cuts, clock faults). Its boots follow boot-lifecycle.ts:
  *
  *   off --boot--> running --power cut--> off (retained RAM and RTC lost) --after offSeconds--> boot
  *                 running --reset()/watchdog/crash--> boot (retained kept)
@@ -16,8 +16,9 @@ import { EventLog, type LogStats, type StoredEvent } from '../../firmware/src/lo
 import { LOG_BLOCKS, LOG_FIRST_BLOCK } from '../../firmware/src/flash-layout.ts';
 import { Prng } from './prng.ts';
 import { minutesOfDay, type Scenario } from './scenario.ts';
-import { PowerCutError, SimFlash } from './sim-flash.ts';
-import { SimBoard, createBootPorts, PowerLostError, type BootPorts } from './sim-ports.ts';
+import { SimFlash } from './sim-flash.ts';
+import { SimBoard } from './sim-ports.ts';
+import { BootLifecycle, type PowerState } from './boot-lifecycle.ts';
 import { planPatient, playPatient, type PatientPlan } from './patient.ts';
 import type { FirmwareInstance, FirmwareRuntime } from './firmware-runtime.ts';
 import type { VirtualTime } from './virtual-time.ts';
@@ -25,7 +26,7 @@ import type { ModemLine } from './sim-serial.ts';
 
 const DAY = 86_400_000;
 
-export type CapState = 'off' | 'running' | 'system-off';
+export type CapState = PowerState;
 
 /** What a modem emulator attached to the cap's UART reports (S2's BG95 emulator). */
 export interface AttachedModem {
@@ -78,14 +79,11 @@ export class SimulatedCap {
   readonly plan: PatientPlan;
   readonly counters: CapCounters = { boots: 0, powerCuts: 0, powerCutsDuringFlashOp: 0, resets: 0, watchdogResets: 0, crashes: 0, systemOffs: 0 };
   readonly crashLog: string[] = [];
-  state: CapState = 'off';
   modem: AttachedModem | undefined;
-  private boot: BootPorts | undefined;
+  private readonly lifecycle: BootLifecycle;
   private instance: FirmwareInstance | undefined;
-  private generation = 0;
   private readonly rng: Prng;
   private readonly faultRng: Prng;
-  private pendingBoot: number | undefined;
   readonly startUnixMs: number;
 
   constructor(readonly options: CapOptions) {
@@ -114,7 +112,32 @@ export class SimulatedCap {
     });
     this.plan = planPatient(scenario, options.days, patientRng);
     playPatient(vt, this.plan, scenario, this.board.lid, this.board.button, bounceRng);
-    this.board.lid.onChange = () => this.wake();
+    this.lifecycle = new BootLifecycle(vt, this.board, {
+      start: (ports) => {
+        this.instance = options.runtime.boot(ports, {
+          serial,
+          config: this.deviceConfig(),
+          connectivity: this.modem !== undefined && scenario.connectivity,
+        });
+        this.instance.start();
+      },
+      stop: () => {
+        const instance = this.instance;
+        this.instance = undefined;
+        instance?.dispose();
+      },
+      onPowerOn: () => {
+        this.counters.boots++;
+      },
+      onReset: (reason) => {
+        this.counters.resets++;
+        if (reason === HardwareResetReason.Watchdog) this.counters.watchdogResets++;
+      },
+      onSystemOff: () => {
+        this.counters.systemOffs++;
+      },
+      onCrash: (error, generation) => this.recordCrash(error, generation),
+    });
     if (options.modem) {
       this.modem = options.modem({
         vt,
@@ -129,11 +152,15 @@ export class SimulatedCap {
       });
     }
     this.scheduleFaults();
-    vt.at(0, () => this.powerOn(HardwareResetReason.PowerOn));
+    vt.at(0, () => this.lifecycle.powerOn(HardwareResetReason.PowerOn));
   }
 
   get vt(): VirtualTime {
     return this.options.vt;
+  }
+
+  get state(): CapState {
+    return this.lifecycle.state;
   }
 
   /** Config the cloud would send for this patient (the firmware starts with it, as after provisioning). */
@@ -181,10 +208,7 @@ export class SimulatedCap {
   }
 
   async dispose(): Promise<void> {
-    this.boot?.kill();
-    this.instance?.dispose();
-    this.boot = undefined;
-    this.instance = undefined;
+    this.lifecycle.endBoot();
     await this.modem?.dispose();
   }
 
@@ -210,107 +234,15 @@ export class SimulatedCap {
 
   private cutNow(offMs: number): void {
     this.counters.powerCuts++;
-    this.endBoot();
-    this.board.powerLost();
-    this.state = 'off';
-    this.scheduleBoot(Math.max(1, offMs), HardwareResetReason.PowerOn);
+    this.lifecycle.powerCycle(Math.max(1, offMs));
   }
 
-  private wake(): void {
-    if (this.state === 'system-off') {
-      this.state = 'off';
-      this.scheduleBoot(5, HardwareResetReason.WakeFromOff);
-    }
-  }
-
-  private endBoot(): void {
-    this.board.flash.disarmCut();
-    this.boot?.kill();
-    this.boot = undefined;
-    const instance = this.instance;
-    this.instance = undefined;
-    instance?.dispose();
-    if (this.pendingBoot !== undefined) this.vt.cancel(this.pendingBoot);
-    this.pendingBoot = undefined;
-  }
-
-  private scheduleBoot(delayMs: number, reason: HardwareResetReason): void {
-    if (this.pendingBoot !== undefined) this.vt.cancel(this.pendingBoot);
-    this.pendingBoot = this.vt.after(delayMs, () => {
-      this.pendingBoot = undefined;
-      this.powerOn(reason);
-    });
-  }
-
-  private reset(reason: HardwareResetReason): void {
-    if (this.state !== 'running') return;
-    this.counters.resets++;
-    if (reason === HardwareResetReason.Watchdog) this.counters.watchdogResets++;
-    this.endBoot();
-    this.board.uart.detach();
-    this.board.led.powerLost();
-    this.board.buzzer.powerLost();
-    this.state = 'off';
-    // Reset and boot ROM take a few milliseconds.
-    this.scheduleBoot(20, reason);
-  }
-
-  private powerOn(reason: HardwareResetReason): void {
-    if (this.state === 'running') return;
-    const generation = ++this.generation;
-    this.counters.boots++;
-    this.board.uart.powerRestored();
-    this.state = 'running';
-    const boot = createBootPorts(this.board, {
-      generation,
-      resetReason: reason,
-      host: {
-        requestReset: (r) => {
-          // Never reset inside the firmware's own call stack: finish the current handler first.
-          this.vt.after(0, () => {
-            if (this.generation === generation) this.reset(r);
-          });
-        },
-        requestPowerOff: () => {
-          this.vt.after(0, () => {
-            if (this.generation !== generation || this.state !== 'running') return;
-            this.counters.systemOffs++;
-            this.endBoot();
-            this.state = 'system-off';
-          });
-        },
-      },
-      wrap: (callback) => this.guarded(generation, callback),
-    });
-    this.boot = boot;
-    this.guarded(generation, () => {
-      this.instance = this.options.runtime.boot(boot.ports, {
-        serial: this.options.serial,
-        config: this.deviceConfig(),
-        connectivity: this.modem !== undefined && this.options.scenario.connectivity,
-      });
-      this.instance.start();
-    });
-  }
-
-  private guarded(generation: number, callback: () => void): void {
-    if (generation !== this.generation || this.state !== 'running') return;
-    try {
-      callback();
-    } catch (error) {
-      if (generation !== this.generation || this.state !== 'running') return; // lost power meanwhile
-      if (error instanceof PowerCutError || error instanceof PowerLostError) return;
-      const name = (error as Error).name;
-      if (name === 'PowerCutError' || name === 'PowerLostError') return;
-      this.counters.crashes++;
-      const message = `t=${this.vt.now()} boot ${generation}: ${(error as Error).stack ?? String(error)}`;
-      if (this.crashLog.length < 20) this.crashLog.push(message);
-      if (this.counters.crashes > (this.options.maxCrashes ?? 50)) {
-        throw new Error(`firmware crash loop on ${this.options.serial} (${this.counters.crashes} crashes); first: ${this.crashLog[0]}`);
-      }
-      this.vt.after(0, () => {
-        if (this.generation === generation) this.reset(HardwareResetReason.Lockup);
-      });
+  private recordCrash(error: unknown, generation: number): void {
+    this.counters.crashes++;
+    const message = `t=${this.vt.now()} boot ${generation}: ${(error as Error).stack ?? String(error)}`;
+    if (this.crashLog.length < 20) this.crashLog.push(message);
+    if (this.counters.crashes > (this.options.maxCrashes ?? 50)) {
+      throw new Error(`firmware crash loop on ${this.options.serial} (${this.counters.crashes} crashes); first: ${this.crashLog[0]}`);
     }
   }
 }
