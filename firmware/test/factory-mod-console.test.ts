@@ -68,11 +68,31 @@ describe('the console from the factory mod', () => {
 
   it('answers no_console with the image hash when no mod is installed, and asks only once', () => {
     const mod = modLoader(undefined);
-    const { hw } = bootFirmware({ serial: 'PC-0001', console: factoryModConsole(mod.load), unprovisionedIsFactory: true });
+    // not factory mode (as a simulator cap): the mod is asked for only when a line arrives
+    const { hw } = bootFirmware({ serial: 'PC-0001', console: factoryModConsole(mod.load) });
+    expect(hw.sendConsole('  ')).toBeUndefined();
+    expect(mod.loads()).toBe(0); // a blank line is noise: it does not load the mod
     expect(ask(hw, 'ident')).toEqual({ ok: false, error: 'no_console', imageHash: IMAGE_HASH });
     expect(ask(hw, 'log stats')).toEqual({ ok: false, error: 'no_console', imageHash: IMAGE_HASH });
     expect(hw.sendConsole('   ')).toBeUndefined();
     expect(mod.loads()).toBe(1);
+  });
+
+  it('survives a mod that throws while loading: the console is missing, the cap runs on', () => {
+    const { hw, fw } = bootFirmware({
+      serial: 'PC-0001',
+      console: factoryModConsole(() => {
+        throw new Error('bad archive');
+      }),
+      unprovisionedIsFactory: true,
+    });
+    expect(ask(hw, 'ident')).toEqual({ ok: false, error: 'no_console', imageHash: IMAGE_HASH });
+    expect(hw.logLines).toContain('factory mod failed to load: bad archive');
+    hw.setLid(1);
+    hw.advance(5_000);
+    hw.setLid(0);
+    hw.advance(1_000);
+    expect(fw.context.diagnostics.lidOpenCount).toBe(1);
   });
 
   it('refuses a mod built for another image (its shortened names would not match)', () => {

@@ -34,17 +34,23 @@ export function factoryModConsole(load: (() => void) | undefined): (ctx: Firmwar
     let tried = false;
     const install = (): void => {
       tried = true;
-      if (load) load();
-      const mod = (globalThis as unknown as { pillcapFactoryMod?: FactoryMod }).pillcapFactoryMod;
-      if (mod === undefined) return;
-      if (mod.imageHash !== build.imageHash) ctx.ports.log(`factory mod for image ${mod.imageHash} ignored: this image is ${build.imageHash}`);
-      else handler = mod.install(ctx, factoryMode);
+      try {
+        if (load) load();
+        const mod = (globalThis as unknown as { pillcapFactoryMod?: FactoryMod }).pillcapFactoryMod;
+        if (mod === undefined) return;
+        if (mod.imageHash !== build.imageHash) ctx.ports.log(`factory mod for image ${mod.imageHash} ignored: this image is ${build.imageHash}`);
+        else handler = mod.install(ctx, factoryMode);
+      } catch (e) {
+        // a broken mod must not take the cap down with it: the console is simply missing
+        ctx.ports.log(`factory mod failed to load: ${e instanceof Error ? e.message : String(e)}`);
+      }
     };
     if (factoryMode) install();
     line.onLine((text) => {
+      if (text.trim() === '') return; // noise on the pads does not load the mod
       if (!tried) install();
       if (handler) handler.handleLine(text);
-      else if (text.trim() !== '') line.writeLine(JSON.stringify({ ok: false, error: 'no_console', imageHash: build.imageHash }));
+      else line.writeLine(JSON.stringify({ ok: false, error: 'no_console', imageHash: build.imageHash }));
     });
   };
 }
