@@ -5,6 +5,7 @@
 import { ConfigKey, type DeviceConfig } from '../../protocol/src/messages.ts';
 import { configFieldProblem, decodeConfigFields, encodeConfigFields } from '../../protocol/src/device-codec.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import { latin1, latin1ToBytes } from './storage/latin1.ts';
 
 export const DEFAULT_CONFIG: DeviceConfig = {
   configVersion: 0,
@@ -41,10 +42,8 @@ export function mergeConfig(base: DeviceConfig, over: Partial<DeviceConfig> | un
 export function loadStoredConfig(store: BlobStore): DeviceConfig | undefined {
   const text = store.read();
   if (text === undefined) return undefined;
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   try {
-    const parsed = mergeConfig(DEFAULT_CONFIG, decodeConfigFields(bytes));
+    const parsed = mergeConfig(DEFAULT_CONFIG, decodeConfigFields(latin1ToBytes(text)));
     return configProblem(parsed) === undefined ? parsed : undefined;
   } catch (e) {
     return undefined;
@@ -52,8 +51,5 @@ export function loadStoredConfig(store: BlobStore): DeviceConfig | undefined {
 }
 
 export function storeConfig(store: BlobStore, config: DeviceConfig): void {
-  const bytes = encodeConfigFields(mergeConfig(DEFAULT_CONFIG, config));
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-  store.write(text);
+  store.write(latin1(encodeConfigFields(mergeConfig(DEFAULT_CONFIG, config))));
 }

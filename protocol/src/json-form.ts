@@ -3,9 +3,7 @@
  * hex, everything else is already JSON (mqttStat keys become strings, as JSON object keys always are).
  */
 import type { Message } from './messages.ts';
-
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+import { bytesToHex as toHex, hexToBytes as fromHex } from './hex.ts';
 
 const BYTE_FIELDS = ['imageHash'] as const;
 

@@ -25,6 +25,7 @@
 import type { SerialPort, Timers, TimerHandle } from '../ports/ports.ts';
 import { AtParseError, type AtCommand } from './at-command.ts';
 import { TRACE } from '../trace.ts';
+import { latin1, latin1ToBytes } from '../storage/latin1.ts';
 
 export type AtFailure =
   | { kind: 'error'; command: string }
@@ -88,19 +89,6 @@ const PROMPT = 62; // '>'
 const QUOTE = 34;
 const RECV_PREFIX = '+QMTRECV:';
 const RECV_HEADER = /^\+QMTRECV: ?(\d+),(\d+),"([^"\r\n]*)",(\d+),"/;
-
-/** The first `end` bytes as a string, one character per byte. */
-function latin1(bytes: Uint8Array, end: number): string {
-  let s = '';
-  for (let i = 0; i < end; i++) s += String.fromCharCode(bytes[i]);
-  return s;
-}
-
-function latin1ToBytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
-  return out;
-}
 
 export class AtEngine {
   readonly stats: AtEngineStats = { commands: 0, timeouts: 0, consecutiveTimeouts: 0, errors: 0, unknownLines: 0, droppedBytes: 0, bytesWritten: 0 };

@@ -16,6 +16,7 @@ import { EventKind, MessageKind, SymptomPattern, TimeSource } from '../../../pro
 import type { EventBatch } from '../../../protocol/src/messages.ts';
 import { decodeDownlink, decodeUplinkDevice, encodeDownlink, encodeUplink } from '../../../protocol/src/device-codec.ts';
 import { utf8Encode } from '../storage/utf8.ts';
+import { bytesToHex, hexToBytes } from '../../../protocol/src/hex.ts';
 // Golden vectors of the protocol (bundled as data): the device codec must give back their exact bytes.
 import ackVector from '../../../protocol/vectors/ack.json' with { type: 'json' };
 import commandVector from '../../../protocol/vectors/command.json' with { type: 'json' };
@@ -82,18 +83,6 @@ function press(hw: FakeHardware, ms: number): void {
 }
 
 const MIN = 60000;
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
-  return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-  return s;
-}
 
 const CHECKS: [string, () => void][] = [
   [
@@ -293,9 +282,9 @@ const CHECKS: [string, () => void][] = [
     'codec: golden messages decode and encode back to the same bytes',
     () => {
       for (const v of [heartbeatVector, helloVector, eventBatchVector, commandResultVector, ackVector, configVector, commandVector]) {
-        const bytes = fromHex(v.hex);
+        const bytes = hexToBytes(v.hex);
         const again = v.direction === 'uplink' ? encodeUplink(decodeUplinkDevice(bytes)) : encodeDownlink(decodeDownlink(bytes));
-        eq(toHex(again), v.hex, v.name);
+        eq(bytesToHex(again), v.hex, v.name);
       }
     },
   ],

@@ -23,6 +23,7 @@ import { HeartbeatBuilder, newUplinkCounters, type HeartbeatSources, type Uplink
 import { UploadPolicy, type UploadPolicyOptions, type UploadReason } from './upload-policy.ts';
 import { UploadSession, type SessionEnv, type SessionOptions, type SessionResult } from './upload-session.ts';
 import { TRACE } from '../trace.ts';
+import { hexToBytes } from '../../../protocol/src/hex.ts';
 
 export interface ConnectivityOptions {
   host?: string; // default mqtt.pillcap.example
@@ -225,9 +226,7 @@ class ContextView implements HeartbeatSources, SessionEnv {
 
 function imageHashBytes(text: string): Uint8Array {
   if (/^([0-9a-fA-F]{2}){8,32}$/.test(text)) {
-    const out = new Uint8Array(text.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-    return out;
+    return hexToBytes(text);
   }
   // Not a hex digest (development builds): derive a stable 8-byte stand-in from the text.
   const out = new Uint8Array(8);
