@@ -22,6 +22,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route. Every /v1 route must declare them (checked when the route is added). */
     roles?: readonly Role[];
+    /**
+     * The route writes a clinical record attributed to a person: callers without a user (machine tokens) get
+     * 403 `user_required` even when their role is allowed. Handlers then take the user with `requireUser`.
+     */
+    person?: boolean;
   }
 }
 
@@ -32,4 +37,6 @@ export interface RouteEntry {
   method: string;
   url: string;
   roles: readonly Role[];
+  /** Only a person (session or personal token) may call it; see FastifyContextConfig.person. */
+  person: boolean;
 }

@@ -7,6 +7,7 @@ import type { Queryable } from '../db/database.ts';
 export interface TokenRecord {
   id: string;
   role: string;
+  userId: string | null;
   label: string;
   createdAt: Date;
   expiresAt: Date | null;
@@ -20,29 +21,41 @@ export interface TokenHolder {
   orgSlug: string;
   role: string;
   settings: Record<string, unknown> | null;
+  /** The user a personal token belongs to (null for a machine token). */
+  user: { id: string; name: string; email: string | null; role: string } | null;
 }
 
 export async function insertToken(
   q: Queryable,
-  input: { orgId: string; role: string; tokenHash: Uint8Array; label: string; expiresAt: Date | null },
+  input: { orgId: string; role: string; tokenHash: Uint8Array; label: string; expiresAt: Date | null; userId?: string | null },
 ): Promise<string> {
   const { rows } = await q.query<{ id: string }>(
-    'INSERT INTO api_tokens (org_id, role, token_hash, label, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-    [input.orgId, input.role, input.tokenHash, input.label, input.expiresAt],
+    'INSERT INTO api_tokens (org_id, role, token_hash, label, expires_at, user_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+    [input.orgId, input.role, input.tokenHash, input.label, input.expiresAt, input.userId ?? null],
   );
   return rows[0]!.id;
 }
 
-/** The holder of the token with this hash if it is neither revoked nor expired at `now`. */
+/**
+ * The holder of the token with this hash if it is neither revoked nor expired at `now`. A personal token acts
+ * with its user's current role and dies with the user (disabled, or moved to another organisation).
+ */
 export async function findLiveTokenByHash(q: Queryable, tokenHash: Uint8Array, now: Date): Promise<TokenHolder | undefined> {
-  const { rows } = await q.query<{ id: string; org_id: string; slug: string; role: string; settings: Record<string, unknown> | null }>(
-    `SELECT t.id, t.org_id, o.slug, t.role, o.settings
+  const { rows } = await q.query<{
+    id: string; org_id: string; slug: string; role: string; settings: Record<string, unknown> | null;
+    user_id: string | null; user_name: string | null; user_email: string | null; user_role: string | null;
+  }>(
+    `SELECT t.id, t.org_id, o.slug, t.role, o.settings, u.id AS user_id, u.name AS user_name, u.email AS user_email, u.role AS user_role
        FROM api_tokens t JOIN organisations o ON o.id = t.org_id
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+       LEFT JOIN users u ON u.id = t.user_id
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
+        AND (t.user_id IS NULL OR (u.disabled_at IS NULL AND u.org_id = t.org_id))`,
     [tokenHash, now],
   );
   const r = rows[0];
-  return r && { id: r.id, orgId: r.org_id, orgSlug: r.slug, role: r.role, settings: r.settings };
+  if (!r) return undefined;
+  const user = r.user_id ? { id: r.user_id, name: r.user_name!, email: r.user_email, role: r.user_role! } : null;
+  return { id: r.id, orgId: r.org_id, orgSlug: r.slug, role: user ? user.role : r.role, settings: r.settings, user };
 }
 
 /** Revokes a live token of the organisation. False when that organisation has no such live token. */
@@ -53,9 +66,9 @@ export async function revokeTokenInOrg(q: Queryable, orgId: string, tokenId: str
 
 /** The organisation's tokens, oldest first (hashes are never returned). */
 export async function listTokensInOrg(q: Queryable, orgId: string): Promise<TokenRecord[]> {
-  const { rows } = await q.query<{ id: string; role: string; label: string; created_at: Date; expires_at: Date | null; revoked_at: Date | null }>(
-    'SELECT id, role, label, created_at, expires_at, revoked_at FROM api_tokens WHERE org_id = $1 ORDER BY created_at',
+  const { rows } = await q.query<{ id: string; role: string; user_id: string | null; label: string; created_at: Date; expires_at: Date | null; revoked_at: Date | null }>(
+    'SELECT id, role, user_id, label, created_at, expires_at, revoked_at FROM api_tokens WHERE org_id = $1 ORDER BY created_at',
     [orgId],
   );
-  return rows.map((r) => ({ id: r.id, role: r.role, label: r.label, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at }));
+  return rows.map((r) => ({ id: r.id, role: r.role, userId: r.user_id, label: r.label, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at }));
 }

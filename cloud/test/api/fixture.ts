@@ -5,7 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import { issueToken } from '../../src/api/auth/tokens.ts';
-import type { Role } from '../../src/api/auth/roles.ts';
+import { ROLES, type Role } from '../../src/api/auth/roles.ts';
+import { insertUser } from '../../src/repositories/users.ts';
 import type { DownlinkPublisher } from '../../src/api/types.ts';
 import type { Queryable } from '../../src/db/database.ts';
 import type { DownlinkMessage } from '../../../protocol/src/messages.ts';
@@ -27,7 +28,10 @@ export interface World {
   db: TestDatabase;
   app: FastifyInstance;
   downlink: RecordingDownlink;
+  /** A token of every role in every organisation; clinician and coordinator tokens are personal (bound to `users`). */
   tokens: Record<OrgKey, Record<Role, string>>;
+  /** The clinician and the coordinator behind those personal tokens. */
+  users: Record<OrgKey, { clinician: string; coordinator: string }>;
   orgIds: Record<OrgKey, string>;
   close(): Promise<void>;
 }
@@ -43,10 +47,15 @@ export async function createWorld(options: { rateLimit?: { max: number | false; 
     orgIds[key] = row.rows[0]!.id;
   }
   const tokens = {} as Record<OrgKey, Record<Role, string>>;
+  const users = {} as Record<OrgKey, { clinician: string; coordinator: string }>;
   for (const key of Object.keys(ORG_SLUGS) as OrgKey[]) {
+    const clinician = await insertUser(db, { orgId: orgIds[key], name: `Dr ${key} Clinician`, email: `clinician@${key}.test`, role: 'clinician', npi: '1234567893' });
+    const coordinator = await insertUser(db, { orgId: orgIds[key], name: `${key} Coordinator`, email: `coordinator@${key}.test`, role: 'coordinator' });
+    users[key] = { clinician: clinician.id, coordinator: coordinator.id };
     tokens[key] = {} as Record<Role, string>;
-    for (const role of ['admin', 'clinic', 'support', 'manufacturing'] as Role[]) {
-      tokens[key][role] = (await issueToken(db, { orgSlug: ORG_SLUGS[key], role, label: `${key}-${role}` })).token;
+    for (const role of ROLES) {
+      const userId = role === 'clinician' ? clinician.id : role === 'coordinator' ? coordinator.id : undefined;
+      tokens[key][role] = (await issueToken(db, { orgSlug: ORG_SLUGS[key], role, userId, label: `${key}-${role}` })).token;
     }
   }
   const downlink = new RecordingDownlink();
@@ -56,6 +65,7 @@ export async function createWorld(options: { rateLimit?: { max: number | false; 
     app,
     downlink,
     tokens,
+    users,
     orgIds,
     async close() {
       await app.close();

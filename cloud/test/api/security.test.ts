@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 /** Which organisation's token each role uses in the matrix: the fleet operator for device roles. */
-const MATRIX_ORG: Record<Role, OrgKey> = { admin: 'ops', clinic: 'clinicA', support: 'ops', manufacturing: 'ops' };
+const MATRIX_ORG: Record<Role, OrgKey> = { admin: 'ops', clinic: 'clinicA', clinician: 'clinicA', coordinator: 'clinicA', support: 'ops', manufacturing: 'ops' };
 
 function concreteUrl(url: string): string {
   return url
@@ -69,7 +69,11 @@ describe('role-by-route matrix', () => {
         const payload = route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
         const res = await inject(route.method, concreteUrl(route.url), bearer(token), payload);
         const label = `${role} ${route.method} ${route.url} -> ${res.statusCode} ${res.body.slice(0, 120)}`;
-        if (route.roles.includes(role)) {
+        const machine = role !== 'clinician' && role !== 'coordinator';
+        if (route.roles.includes(role) && route.person && machine) {
+          expect(res.statusCode, label).toBe(403);
+          expect(res.json().error).toBe('user_required');
+        } else if (route.roles.includes(role)) {
           expect([401, 403], label).not.toContain(res.statusCode);
           expect(res.statusCode, label).toBeLessThan(500);
         } else {

@@ -7,13 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../db/database.ts';
 import { findOrganisationBySlug } from '../../repositories/organisations.ts';
 import { findLiveTokenByHash, insertToken, revokeTokenInOrg } from '../../repositories/tokens.ts';
-import { isRole, type Principal, type Role } from './roles.ts';
+import { findUserInOrg } from '../../repositories/users.ts';
+import { isRole, isUserRole, type Principal, type Role } from './roles.ts';
 
 const TOKEN_PATTERN = /^pct_[A-Za-z0-9_-]{43}$/;
 
 export class TokenError extends Error {
   constructor(
-    readonly code: 'unknown_org' | 'invalid_role' | 'invalid_expiry',
+    readonly code: 'unknown_org' | 'invalid_role' | 'invalid_expiry' | 'unknown_user',
     message: string,
   ) {
     super(message);
@@ -36,16 +37,23 @@ export interface IssuedToken {
 
 export async function issueToken(
   db: Queryable,
-  options: { orgSlug: string; role: Role | string; label?: string; expiresAt?: Date | null },
+  options: { orgSlug: string; role?: Role | string; label?: string; expiresAt?: Date | null; userId?: string },
 ): Promise<IssuedToken> {
-  if (!isRole(options.role)) throw new TokenError('invalid_role', `unknown role "${options.role}" (admin, clinic, support, manufacturing)`);
   if (options.expiresAt && Number.isNaN(options.expiresAt.getTime())) throw new TokenError('invalid_expiry', 'expiry is not a valid date');
   const orgId = (await findOrganisationBySlug(db, options.orgSlug))?.id;
   if (!orgId) throw new TokenError('unknown_org', `no organisation with slug "${options.orgSlug}"`);
+  // A personal token carries its user's role; a machine token names one (people's roles need a person).
+  const user = options.userId ? await findUserInOrg(db, orgId, options.userId) : undefined;
+  if (options.userId && (!user || user.disabledAt)) throw new TokenError('unknown_user', `no active user ${options.userId} in "${options.orgSlug}"`);
+  const role = user ? user.role : options.role ?? '';
+  if (!isRole(role)) throw new TokenError('invalid_role', `unknown role "${role}" (admin, clinic, support, manufacturing)`);
+  if (!user && isUserRole(role) && (role === 'clinician' || role === 'coordinator')) {
+    throw new TokenError('invalid_role', `a ${role} is a person: issue a personal token for the user instead`);
+  }
   const token = `pct_${randomBytes(32).toString('base64url')}`;
   const label = options.label ?? '';
-  const id = await insertToken(db, { orgId, role: options.role, tokenHash: hashToken(token), label, expiresAt: options.expiresAt ?? null });
-  return { id, token, orgId, role: options.role, label, expiresAt: options.expiresAt ?? null };
+  const id = await insertToken(db, { orgId, role, tokenHash: hashToken(token), label, expiresAt: options.expiresAt ?? null, userId: user?.id ?? null });
+  return { id, token, orgId, role, label, expiresAt: options.expiresAt ?? null };
 }
 
 /** Resolves a presented token to its principal, or null when unknown, expired, revoked or malformed. */
@@ -53,7 +61,9 @@ export async function authenticateToken(db: Queryable, token: string, now: Date 
   if (!isWellFormedToken(token)) return null;
   const row = await findLiveTokenByHash(db, hashToken(token), now);
   if (!row || !isRole(row.role)) return null;
-  return { tokenId: row.id, orgId: row.orgId, orgSlug: row.orgSlug, role: row.role, fleet: row.settings?.operator === true };
+  const user = row.user && isUserRole(row.user.role) ? { id: row.user.id, name: row.user.name, email: row.user.email, role: row.user.role } : null;
+  if (row.user && !user) return null;
+  return { tokenId: row.id, via: 'token', orgId: row.orgId, orgSlug: row.orgSlug, role: row.role, fleet: row.settings?.operator === true, user };
 }
 
 /** Revokes a token of the given organisation. Returns false when no such live token exists there. */

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateToken } from '../auth/tokens.ts';
-import type { Principal } from '../auth/roles.ts';
+import { requireUser, type Principal } from '../auth/roles.ts';
 import { ApiError } from '../errors.ts';
 
 export const API_PREFIX = '/v1';
@@ -51,7 +51,7 @@ export async function authPlugin(app: FastifyInstance, options: AuthOptions = {}
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      app.routeTable.push({ method, url: route.url, roles });
+      app.routeTable.push({ method, url: route.url, roles, person: route.config?.person === true });
     }
   });
 
@@ -72,6 +72,7 @@ export async function authPlugin(app: FastifyInstance, options: AuthOptions = {}
     }
     const roles = request.routeOptions.config.roles ?? [];
     if (!roles.includes(principal.role)) throw new ApiError(403, 'forbidden', `role "${principal.role}" may not use this route`);
+    if (request.routeOptions.config.person === true) requireUser(principal);
     request.principal = principal;
     request.log.debug({ tokenId: principal.tokenId, role: principal.role }, 'authenticated');
   });

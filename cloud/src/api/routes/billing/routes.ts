@@ -15,7 +15,7 @@ import { adherenceForPatient, symptomTimeline } from '../../../adherence/index.t
 import { appendAudit } from '../../../repositories/audit.ts';
 import { loadMonthRecords } from '../../../repositories/management-records.ts';
 import { listDayRecords } from '../../../repositories/monitored-days.ts';
-import { auditActor } from '../../auth/roles.ts';
+import { CLINICAL_ROLES, auditActor } from '../../auth/roles.ts';
 import { notFound } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import type { Principal } from '../../auth/roles.ts';
@@ -26,7 +26,7 @@ import {
   RangeQuery, Symptoms, TimeEntry, TimeEntryBody,
 } from './schemas.ts';
 
-const CLINIC = ['clinic', 'admin'] as const;
+const CLINIC = CLINICAL_ROLES;
 
 async function patientOf(db: Database, principal: Principal, patientId: string): Promise<LoadedPatient> {
   const patient = await patientOfOrg(db, principal.orgId, patientId);

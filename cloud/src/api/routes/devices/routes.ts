@@ -9,7 +9,7 @@ import { currentAssignment } from '../../../repositories/assignments.ts';
 import { appendAudit } from '../../../repositories/audit.ts';
 import { getDeviceSummary, listDeviceSummaries, registerTestedUnit, setDeviceOrganisation, type DeviceSummary } from '../../../repositories/devices.ts';
 import { findOrganisationBySlug } from '../../../repositories/organisations.ts';
-import { auditActor } from '../../auth/roles.ts';
+import { CLINICAL_ROLES, auditActor } from '../../auth/roles.ts';
 import { ApiError, conflict, notFound, unprocessable } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { deviceInScope } from '../../scope.ts';
@@ -57,7 +57,7 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
     '/devices',
     {
       schema: { tags: ['manufacturing', 'support', 'clinic'], summary: 'List units visible to the caller (by serial, paged)', querystring: ListDevicesQuery, response: { 200: DeviceList } },
-      config: { roles: ['manufacturing', 'support', 'clinic', 'admin'] },
+      config: { roles: ['manufacturing', 'support', ...CLINICAL_ROLES] },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -72,7 +72,7 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
     '/devices/:serial',
     {
       schema: { tags: ['manufacturing', 'support', 'clinic'], summary: 'One unit', params: SerialParams, response: { 200: Device, 404: ErrorBody } },
-      config: { roles: ['manufacturing', 'support', 'clinic', 'admin'] },
+      config: { roles: ['manufacturing', 'support', ...CLINICAL_ROLES] },
     },
     async (request) => {
       const device = await deviceInScope(app.db, principalOf(request), request.params.serial);

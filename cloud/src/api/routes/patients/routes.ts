@@ -12,7 +12,7 @@ import { rebuildDaysForPatients } from '../../../billing/refresh-days.ts';
 import { lockPatientDays } from '../../../billing/patient-day-lock.ts';
 import { pushDeviceConfig } from '../../../device-config/config-service.ts';
 import { HIGH_TIER_MIN_DAYS, LOW_TIER_MIN_DAYS } from '../../../billing/supply-code.ts';
-import { auditActor } from '../../auth/roles.ts';
+import { CLINICAL_ROLES, auditActor } from '../../auth/roles.ts';
 import { currentPeriodsFor } from '../../billing-view.ts';
 import { notFound } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
@@ -20,7 +20,7 @@ import { deviceInScope, patientInOrg } from '../../scope.ts';
 import { ErrorBody, PatientParams, iso } from '../common-schemas.ts';
 import { AssignBody, Assignment, AssignmentList, EnrolPatientBody, ListPatientsQuery, Patient, PatientList, UnassignParams, UnassignQuery } from './schemas.ts';
 
-const CLINIC = ['clinic', 'admin'] as const;
+const CLINIC = CLINICAL_ROLES;
 
 /**
  * After a committed assignment change, give the cap the holder's reminders and time zone (a retained Config

@@ -6,11 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { buildMonthlyReport, markExported } from '../../../billing/monthly-report.ts';
 import { listExports } from '../../../billing/billing-repository.ts';
+import { CLINICAL_ROLES } from '../../auth/roles.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { iso } from '../common-schemas.ts';
 import { ExportList, Report, ReportParams, ReportQuery } from './schemas.ts';
 
-const CLINIC = ['clinic', 'admin'] as const;
+const CLINIC = CLINICAL_ROLES;
 
 export async function reportRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
