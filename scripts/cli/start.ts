@@ -11,7 +11,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { issueToken } from '../../cloud/src/api/auth/tokens.ts';
-import { ROLES } from '../../cloud/src/api/auth/roles.ts';
+import { MACHINE_ROLES } from '../../cloud/src/api/auth/roles.ts';
 import { ConfigError } from '../../cloud/src/config/env.ts';
 import { ensureOrganisation } from '../../cloud/src/repositories/organisations.ts';
 import { countDevicesOfOrganisation } from '../../cloud/src/repositories/devices.ts';
@@ -54,7 +54,7 @@ async function createDemoOrganisation(system: SystemHandle, dataDir: string, out
     return organisation.id;
   }
   const lines: string[] = [];
-  for (const role of ROLES) {
+  for (const role of MACHINE_ROLES) {
     const issued = await issueToken(system.db, { orgSlug: DEMO_ORG_SLUG, role, label: `demo ${role}` });
     lines.push(`  ${role.padEnd(14)} ${issued.token}`);
   }

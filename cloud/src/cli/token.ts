@@ -8,14 +8,14 @@
  * works); only its SHA-256 is stored.
  */
 import { issueToken, revokeToken } from '../api/auth/tokens.ts';
-import { ROLES, isRole } from '../api/auth/roles.ts';
+import { MACHINE_ROLES, isMachineRole } from '../api/auth/roles.ts';
 import { createOrganisation, findOrganisationBySlug } from '../repositories/organisations.ts';
 import { listTokensInOrg } from '../repositories/tokens.ts';
 import { appendAudit } from '../repositories/audit.ts';
 import { cliActor, parseUsage, processIo, runCommand, UsageError, withDatabase, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage:
-  pillcap token create --role <${ROLES.join('|')}> --org <slug> [--label <text>] [--expires-in-days <n>]
+  pillcap token create --role <${MACHINE_ROLES.join('|')}> --org <slug> [--label <text>] [--expires-in-days <n>]
                        [--create-org [--org-name <name>] [--operator]]
   pillcap token list --org <slug>
   pillcap token revoke --org <slug> --id <token id>
@@ -45,7 +45,7 @@ export async function runWith(args: string[], io: CliIo): Promise<number> {
 
     if (action === 'create') {
       const role = parsed.role;
-      if (!role || !isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      if (!role || !isMachineRole(role)) throw new UsageError(`--role must be one of ${MACHINE_ROLES.join(', ')}`);
       let expiresAt: Date | null = null;
       if (parsed['expires-in-days'] !== undefined) {
         const days = Number(parsed['expires-in-days']);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../src/api/auth/tokens.ts';
 import { ROLES, type Role } from '../../src/api/auth/roles.ts';
 import { bearer, createWorld, seedAssignment, seedDevice, seedPatient, type OrgKey, type World } from './fixture.ts';
+import { concreteUrl as concreteUrlFor } from './route-urls.ts';
 import { MessageKind } from '../../../protocol/src/messages.ts';
 
 let world: World;
@@ -30,13 +31,7 @@ afterAll(async () => world?.close());
 /** Which organisation's token each role uses in the matrix: the fleet operator for device roles. */
 const MATRIX_ORG: Record<Role, OrgKey> = { admin: 'ops', clinic: 'clinicA', clinician: 'clinicA', coordinator: 'clinicA', support: 'ops', manufacturing: 'ops' };
 
-function concreteUrl(url: string): string {
-  return url
-    .replace(':patientId', patientA)
-    .replace(':serial', SERIAL_A)
-    .replace(':month', '2026-10')
-    .replace(':tokenId', '00000000-0000-4000-8000-000000000000');
-}
+const concreteUrl = (url: string): string => concreteUrlFor(url, { patientId: patientA, serial: SERIAL_A });
 
 const inject = (method: string, url: string, headers: Record<string, string> = {}, payload?: unknown) =>
   world.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });

@@ -13,6 +13,11 @@ export type Role = (typeof ROLES)[number];
 export const USER_ROLES = ['admin', 'clinician', 'coordinator', 'support', 'manufacturing'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
+/** Roles a machine token (no user behind it) can have: clinical roles belong to people. */
+export const MACHINE_ROLES = ['admin', 'clinic', 'support', 'manufacturing'] as const satisfies readonly Role[];
+export type MachineRole = (typeof MACHINE_ROLES)[number];
+export const isMachineRole = (value: string): value is MachineRole => (MACHINE_ROLES as readonly string[]).includes(value);
+
 /** Everyone who may see a clinic's patients: clinical staff, the clinic's machine tokens and its admins. */
 export const CLINICAL_ROLES = ['clinic', 'clinician', 'coordinator', 'admin'] as const satisfies readonly Role[];
 
