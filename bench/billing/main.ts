@@ -19,7 +19,6 @@
  *    1,000, extrapolated); real PostgreSQL when DATABASE_URL is set (default 10,000, in a throw-away database).
  *    BENCH_BILLING_BATCH (default 5,000) and BENCH_BILLING_CONCURRENCY (default 2) size the batches.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { DEFAULT_BILLING_POLICY } from '../../cloud/src/billing/billing-policy.ts';
 import { buildMonitoredDays, type DayEventInput } from '../../cloud/src/billing/monitored-days.ts';
@@ -27,6 +26,7 @@ import { computePatientBilling, computePeriodRecords, type PatientEpisode } from
 import { recomputePatientsInBatches, recomputePeriodsInBatches, type RecomputePhases } from '../../cloud/src/billing/recompute-patient.ts';
 import type { Queryable } from '../../cloud/src/db/database.ts';
 import { createTestDatabase } from '../../cloud/test/helpers/test-database.ts';
+import { measure, type Measured } from '../measure.ts';
 
 const ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London'];
 const SYSTEMS = ['respiratory', 'musculoskeletal', 'cbt'] as const;
@@ -172,45 +172,6 @@ export async function seedBillingBench(db: Queryable, count: number): Promise<{ 
     [uplinkId, orgId],
   );
   return { orgId };
-}
-
-/** CPU milliseconds of this database's server processes, by pid (real PostgreSQL on this host only). */
-async function backendCpu(db: Queryable): Promise<Map<number, number> | null> {
-  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-  const out = new Map<number, number>();
-  for (const r of rows) {
-    try {
-      const fields = readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(r.pid, (Number(fields[11]) + Number(fields[12])) * (1000 / 100)); // utime + stime, in USER_HZ (100)
-    } catch {
-      return null; // server on another host
-    }
-  }
-  return out;
-}
-
-interface Measured {
-  wallMs: number;
-  nodeCpuMs: number;
-  pgCpuMs: number | null;
-  load: string;
-}
-
-async function measure(db: Queryable & { kind: string }, work: () => Promise<unknown>): Promise<Measured> {
-  const before = db.kind === 'pg' ? await backendCpu(db) : null;
-  const load0 = os.loadavg()[0]!;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await work();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const after = before ? await backendCpu(db) : null;
-  let pgCpuMs: number | null = null;
-  if (before && after) {
-    pgCpuMs = 0;
-    for (const [pid, ms] of after) pgCpuMs += ms - (before.get(pid) ?? 0);
-  }
-  return { wallMs, nodeCpuMs: (cpu.user + cpu.system) / 1000, pgCpuMs, load: `${load0.toFixed(1)}->${os.loadavg()[0]!.toFixed(1)}` };
 }
 
 export async function benchSql(): Promise<void> {

@@ -15,7 +15,7 @@ import { minutesOfDay } from '../../simulator/src/scenario.ts';
 import { simulateFleet } from '../../simulator/src/simulate.ts';
 import type { SimulatedCap } from '../../simulator/src/simulated-cap.ts';
 import type { SystemHandle } from '../system/run-system.ts';
-import { DEMO_DAYS, DEMO_SEED, demoFleet, localDate, scenarioFromDay, type DemoCap } from './demo-fleet.ts';
+import { DEMO_DAYS, DEMO_LIVE_DAYS, DEMO_SEED, demoFleet, localDate, scenarioFromDay, type DemoCap } from './demo-fleet.ts';
 import { DemoFiles, type DemoRecord, type DemoState } from './demo-state.ts';
 import { ProgressBar, type ProgressStream } from './progress-bar.ts';
 
@@ -32,6 +32,19 @@ export interface DemoRunOptions {
   progress: ProgressStream;
   /** Called after every virtual day with the demo's day (tests stop the demo part-way with it). */
   onDay?: (day: number) => void;
+  /**
+   * Keep the fleet alive after the catch-up: replay up to the wall clock's today as fast as possible, call
+   * `onCaughtUp` (the record is written by then and the ingestor has drained), then follow the wall clock until
+   * `signal` aborts. Without it the demo replays its days and ends.
+   */
+  live?: { wallClock: () => number; onCaughtUp?: (caughtUp: DemoCaughtUp) => Promise<void> | void };
+}
+
+export interface DemoCaughtUp {
+  daysDone: number;
+  caps: number;
+  wallSeconds: number;
+  firstPeriodClosedAfterS?: number;
 }
 
 export type DemoOutcome =
@@ -45,8 +58,11 @@ export function newDemoState(options: { nowMs: number; caps: number; days: numbe
   return { version: 1, startUnixMs, days: options.days, seed: options.seed ?? DEMO_SEED, caps: options.caps, daysDone: 0, segments: [], rtcErrorMs: {} };
 }
 
-/** Caps, patients and assignment intervals of the demo fleet, in the demo organisation. */
-export async function seedDemoFleet(db: Queryable, orgId: string, state: DemoState): Promise<DemoCap[]> {
+/**
+ * Caps, patients and assignment intervals of the demo fleet, in the demo organisation. `billingPractitioner`
+ * names the clinician the patients are billed under (the demo clinician, when there is one).
+ */
+export async function seedDemoFleet(db: Queryable, orgId: string, state: DemoState, options: { billingPractitioner?: string } = {}): Promise<DemoCap[]> {
   const fleet = demoFleet(state.startUnixMs, state.days, state.caps);
   for (const cap of fleet) {
     const { device } = await registerDevice(db, { serial: cap.serial, orgId });
@@ -60,7 +76,7 @@ export async function seedDemoFleet(db: Queryable, orgId: string, state: DemoSta
         timeZone: cap.timeZone,
         bodySystem: cap.bodySystem,
         monitoringStart,
-        billingPractitioner: 'Dr. Demo (NPI 0000000000)',
+        billingPractitioner: options.billingPractitioner ?? 'Dr. Demo (NPI 0000000000)',
         diagnosis: null,
         regimen: {
           dosesPerDay: cap.scenario.patient.doseTimes.length,
@@ -122,9 +138,14 @@ export async function runDemo(options: DemoRunOptions, state: DemoState): Promis
       reason: `the previous run stopped without saving the caps (killed at some point after day ${last.fromDay}); the database keeps what it acknowledged, but the caps cannot continue safely. Delete ${options.dataDir} to start a fresh demo.`,
     };
   }
-  if (state.daysDone >= state.days) return { kind: 'complete', days: state.days, caps: state.caps };
+  const horizon = state.days + DEMO_LIVE_DAYS;
+  if (state.daysDone >= (options.live ? horizon : state.days)) return { kind: 'complete', days: state.days, caps: state.caps };
 
   const fromDay = state.daysDone;
+  // Live: replay whole days up to today fast (at least the demo's days), the rest of today in step with the clock.
+  const fastUntil = options.live ? Math.min(horizon, Math.max(state.days, Math.floor((options.live.wallClock() - state.startUnixMs) / DAY))) : state.days;
+  const runUntil = options.live ? horizon : state.days;
+  const previous = fromDay > 0 ? await files.readRecord() : undefined;
   const fleet = demoFleet(state.startUnixMs, state.days, state.caps);
   const flashImages: Record<string, Uint8Array> = {};
   if (fromDay > 0) {
@@ -141,17 +162,29 @@ export async function runDemo(options: DemoRunOptions, state: DemoState): Promis
   await files.writeState(state);
 
   const caps = new Map<string, SimulatedCap>();
-  const bar = new ProgressBar(options.progress, state.days, { label: 'demo', every: 5 });
+  const bar = new ProgressBar(options.progress, fastUntil, { label: 'demo', every: 5 });
   let firstPeriodClosedAfterS: number | undefined;
   const started = performance.now();
-  bar.update(fromDay, `day ${fromDay}/${state.days}`);
+  bar.update(fromDay, `day ${dayLabel(fromDay)}/${fastUntil}`);
   let result: Awaited<ReturnType<typeof simulateFleet>> | undefined;
+  const live = options.live;
   try {
     result = await simulateFleet({
       scenario: scenarios[0]!,
       scenarios,
       serials: fleet.map((cap) => cap.serial),
-      days: state.days - fromDay,
+      days: runUntil - fromDay,
+      live: live && {
+        fastDays: fastUntil - fromDay,
+        wallClock: live.wallClock,
+        onLive: async () => {
+          bar.finish();
+          await options.system.ingestor.drain(15_000);
+          // What happened so far is on record now, for whoever checks the cloud against it while the caps live on.
+          await files.writeRecord(recordOf(state, fleet, caps, previous, fromDay, Math.max(fromDay, fastUntil)));
+          await live.onCaughtUp?.({ daysDone: Math.max(fromDay, fastUntil), caps: fleet.length, wallSeconds: (performance.now() - started) / 1000, firstPeriodClosedAfterS });
+        },
+      },
       seed,
       broker: options.system.mqttUrl,
       ackPeer: false,
@@ -166,7 +199,7 @@ export async function runDemo(options: DemoRunOptions, state: DemoState): Promis
         const seconds = (performance.now() - started) / 1000;
         if (firstPeriodClosedAfterS === undefined && day >= FIRST_PERIOD_CLOSED_DAY && fromDay < FIRST_PERIOD_CLOSED_DAY) firstPeriodClosedAfterS = seconds;
         const stats = options.system.ingestor.stats;
-        bar.update(day, `day ${Math.floor(day)}/${state.days}  ${p.caps} caps  ${stats.eventsInserted} events in the cloud  ${seconds.toFixed(0)} s`);
+        bar.update(day, `day ${Math.floor(day)}/${fastUntil}  ${p.caps} caps  ${stats.eventsInserted} events in the cloud  ${seconds.toFixed(0)} s`);
         options.onDay?.(day);
       },
     });
@@ -183,7 +216,7 @@ export async function runDemo(options: DemoRunOptions, state: DemoState): Promis
     if (result) {
       segment.toDay = toDay;
       state.daysDone = toDay;
-      await files.writeRecord(recordOf(state, fleet, caps, fromDay > 0 ? await files.readRecord() : undefined, fromDay, toDay));
+      await files.writeRecord(recordOf(state, fleet, caps, previous, fromDay, toDay));
       await files.writeState(state);
     }
   }
@@ -199,5 +232,8 @@ export async function runDemo(options: DemoRunOptions, state: DemoState): Promis
     firstPeriodClosedAfterS,
   };
 }
+
+/** A demo day for people: whole days as they are, a day stopped in the live phase to two decimals. */
+export const dayLabel = (day: number): string => (Number.isInteger(day) ? String(day) : day.toFixed(2));
 
 export { DEMO_DAYS };

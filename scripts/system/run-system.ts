@@ -1,7 +1,7 @@
 /**
  * The whole cloud in one process, as `pillcap start` runs it: an MQTT broker (embedded Aedes unless
  * MQTT_URL is set), the database (PGlite under ./data unless DATABASE_URL is set) with its migrations,
- * one ingestor, and the API with the dashboard. In production the same parts run from the same code
+ * one ingestor, the clinical engine (alerts, escalation, work queue), and the API with the dashboard. In production the same parts run from the same code
  * (`pillcap ingest` processes scale out on one shared subscription; see docs/deploy.md).
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { resolve } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../cloud/src/api/app.ts';
+import { startClinicalEngine } from '../../cloud/src/clinical/clinical-engine.ts';
+import type { ClinicalScheduler } from '../../cloud/src/clinical/clinical-scheduler.ts';
 import { migrate } from '../../cloud/src/db/migrate.ts';
 import { openDatabase, type OpenedDatabase } from '../../cloud/src/db/open-database.ts';
 import { AwsIotDownlink } from '../../cloud/src/downlink/aws-iot-downlink.ts';
@@ -46,6 +48,8 @@ export interface SystemHandle {
   db: OpenedDatabase;
   app: FastifyInstance;
   ingestor: Ingestor;
+  /** Alerts on ingest and on schedule, escalation and the work queue, on the system clock. */
+  clinical: ClinicalScheduler;
   clock: SystemClock;
   stop(): Promise<void>;
 }
@@ -133,6 +137,10 @@ export async function startSystem(options: StartSystemOptions): Promise<SystemHa
     await ingestor.start();
     stack.push(() => ingestor.stop());
 
+    // On the system clock, so alerts raised while the demo replays past days carry that day's time.
+    const clinical = startClinicalEngine({ db, now: () => clock.now(), onError: (error, tick) => log(`clinical ${tick} failed: ${(error as Error).message}`) });
+    stack.push(() => clinical.stop());
+
     let apiDownlink: Downlink;
     if (env.DOWNLINK === 'aws-iot') {
       apiDownlink = new AwsIotDownlink({ endpoint: env.AWS_IOT_ENDPOINT, region: env.AWS_REGION, thingNamePrefix: env.AWS_IOT_THING_PREFIX });
@@ -156,6 +164,7 @@ export async function startSystem(options: StartSystemOptions): Promise<SystemHa
       db,
       app,
       ingestor,
+      clinical,
       clock,
       stop: stopAll,
     };

@@ -1,6 +1,6 @@
 /** The demo fleet's layout, the resumed scenarios and the progress bar (pure parts of `pillcap start`). */
 import { describe, expect, it } from 'vitest';
-import { DEMO_DAYS, REASSIGN_DAY, demoFleet, localDate, scenarioFromDay, utcOffsetMinutes } from '../demo/demo-fleet.ts';
+import { DEMO_DAYS, DEMO_LIVE_DAYS, PROFILES, REASSIGN_DAY, demoFleet, localDate, scenarioFromDay, utcOffsetMinutes } from '../demo/demo-fleet.ts';
 import { ProgressBar } from '../demo/progress-bar.ts';
 import { newDemoState } from '../demo/run-demo.ts';
 
@@ -12,15 +12,14 @@ describe('demo fleet layout', () => {
 
   it('has about 20 caps covering every profile, in US time zones whose offset at the start is the scenario offset', () => {
     expect(fleet).toHaveLength(20);
-    expect(new Set(fleet.map((c) => c.profile))).toEqual(
-      new Set(['adherent', 'forgetful', 'weak-coverage', 'clock-unset', 'clock-offset', 'symptom-heavy', 'low-adherence', 'unused', 'power-cuts', 'reassigned']),
-    );
+    expect(new Set(fleet.map((c) => c.profile))).toEqual(new Set(Object.keys(PROFILES)));
     expect(new Set(fleet.map((c) => c.serial)).size).toBe(20);
     for (const cap of fleet) {
       expect(cap.timeZone).toMatch(/^(America|Pacific)\//);
       expect(cap.scenario.utcOffsetMin).toBe(utcOffsetMinutes(cap.timeZone, start));
       expect(cap.scenario.start).toBe(new Date(start).toISOString());
-      expect(cap.scenario.days).toBe(DEMO_DAYS);
+      // The replayed days and the live ones after them.
+      expect(cap.scenario.days).toBe(DEMO_DAYS + DEMO_LIVE_DAYS);
     }
     expect(new Set(fleet.map((c) => c.bodySystem))).toEqual(new Set(['respiratory', 'musculoskeletal', 'cbt']));
     const references = fleet.flatMap((c) => c.patients.map((p) => p.reference));
@@ -59,7 +58,7 @@ describe('scenarioFromDay (resuming)', () => {
   it('moves the start and clips day-based coverage to the remaining days', () => {
     const resumed = scenarioFromDay(weak, 12, 1500);
     expect(Date.parse(resumed.start)).toBe(start + 12 * DAY);
-    expect(resumed.days).toBe(DEMO_DAYS - 12);
+    expect(resumed.days).toBe(DEMO_DAYS + DEMO_LIVE_DAYS - 12);
     expect(resumed.coverage.outages).toEqual([
       { fromDay: 0, toDay: 5.5 },
       { fromDay: 21, toDay: 21.6 },

@@ -151,6 +151,37 @@ describe('npm ci && npm start, as the README says', () => {
     // The three patients really land in the three tiers (the demo's mix is what the dashboard shows).
     expect(checked.map((cap) => tierCode(cap.bodySystem, expectedFirstPeriod(cap).days)?.slice(0, 4) ?? null)).toEqual(['9897', '9898', null]);
 
+    // The clinic's people: sign in as the demo clinician with the printed password, as a user would, and find
+    // the month's work waiting (the fleet's clinical profiles raise these alerts; the first evaluation ran at
+    // the catch-up).
+    const [, email, password] = stdout.match(/^\s+clinician\s+(\S+@\S+)\s+password\s+(\S+)/m) ?? [];
+    expect(email).toBe('dana.reyes@demo-clinic.example');
+    expect(readFileSync(tokensFile, 'utf8')).toContain(`${email}  password ${password}`);
+    expect(stdout).toMatch(/^\s+coordinator\s+sam\.okafor@demo-clinic\.example\s+password\s+\S+/m);
+    const signIn = await fetch(`${api}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    expect(signIn.status).toBe(201);
+    const session = (signIn.headers.get('set-cookie') ?? '').match(/pillcap_session=[^;]+/)?.[0];
+    expect(session).toBeDefined();
+    const asClinician = async (path: string) => {
+      const response = await fetch(`${api}${path}`, { headers: { cookie: session! } });
+      expect(response.status, path).toBe(200);
+      return response.json() as Promise<Record<string, unknown>>;
+    };
+    expect(((await asClinician('/session')).user as { name: string }).name).toBe('Dr. Dana Reyes');
+    const alerts = (await asClinician('/alerts?limit=200')).alerts as { rule: string; patient: { reference: string } }[];
+    const rules = new Set(alerts.map((a) => a.rule));
+    console.info(`npm start: live alerts by rule: ${JSON.stringify(Object.fromEntries([...rules].map((r) => [r, alerts.filter((a) => a.rule === r).length])))}`);
+    expect(rules.has('needs_help'), [...rules].join()).toBe(true);
+    expect(rules.has('cap_silent') || rules.has('no_openings'), [...rules].join()).toBe(true);
+    expect(rules.has('adherence_drop') || rules.has('missed_doses'), [...rules].join()).toBe(true);
+    expect(rules.has('period_at_risk'), [...rules].join()).toBe(true);
+    const referenceOf = (profile: string) => record.caps.find((c) => c.profile === profile)!.patients[0]!.reference;
+    expect(alerts.some((a) => a.rule === 'needs_help' && a.patient.reference === referenceOf('needs-help'))).toBe(true);
+    expect(alerts.some((a) => a.rule === 'cap_silent' && a.patient.reference === referenceOf('silent'))).toBe(true);
+    expect(alerts.some((a) => a.rule === 'period_at_risk' && a.patient.reference === referenceOf('period-at-risk'))).toBe(true);
+    const worklist = (await asClinician('/worklist')) as { items: unknown[] };
+    expect(worklist.items.length).toBeGreaterThan(0);
+
     // Ctrl-C. `pillcap start` prints "stopped cleanly" just before it returns exit code 0; npm, which got the
     // same SIGINT, then ends either with that code or by the signal (as it does in a terminal).
     process.kill(-child.pid!, 'SIGINT');

@@ -7,7 +7,7 @@
  */
 import type { Level } from '../../firmware/src/ports/ports.ts';
 import { Prng } from './prng.ts';
-import { minutesOfDay, type Scenario } from './scenario.ts';
+import { minutesOfDay, type PatientBehaviour, type Scenario } from './scenario.ts';
 import type { SimInput } from './sim-gpio.ts';
 import type { VirtualTime } from './virtual-time.ts';
 
@@ -46,18 +46,35 @@ export function localMidnightMs(scenario: Scenario, d: number): number {
   return firstLocalMidnightUnix - startUnixMs + d * DAY;
 }
 
+type Phased = Pick<PatientBehaviour, 'adherence' | 'curiosityPerDay' | 'symptomsPerDay' | 'symptomPatterns'>;
+
+/** The behaviour in force on the local day whose midnight is `midnightMs` (the base, overlaid by its phases). */
+export function behaviourOn(patient: PatientBehaviour, midnightMs: number): Phased {
+  const out: Phased = { adherence: patient.adherence, curiosityPerDay: patient.curiosityPerDay, symptomsPerDay: patient.symptomsPerDay, symptomPatterns: patient.symptomPatterns };
+  for (const phase of patient.phases) {
+    // A phase from day 0 holds from the start, including the part of the first local day before the run.
+    if (phase.fromDay > 0 && midnightMs < phase.fromDay * DAY) continue;
+    if (phase.adherence !== undefined) out.adherence = phase.adherence;
+    if (phase.curiosityPerDay !== undefined) out.curiosityPerDay = phase.curiosityPerDay;
+    if (phase.symptomsPerDay !== undefined) out.symptomsPerDay = phase.symptomsPerDay;
+    if (phase.symptomPatterns !== undefined) out.symptomPatterns = phase.symptomPatterns;
+  }
+  return out;
+}
+
 export function planPatient(scenario: Scenario, days: number, rng: Prng): PatientPlan {
-  const p = scenario.patient;
+  const base = scenario.patient;
   const openings: PlannedOpening[] = [];
   const presses: PlannedPress[] = [];
   let dosesScheduled = 0;
   let dosesTaken = 0;
   const endMs = days * DAY;
-  const wake = minutesOfDay(p.wake) * MIN;
-  const sleep = Math.max(minutesOfDay(p.sleep) * MIN, wake + MIN);
-  const openFor = (): number => Math.round(rng.uniform(p.lidOpenSeconds.min, p.lidOpenSeconds.max) * 1000);
+  const wake = minutesOfDay(base.wake) * MIN;
+  const sleep = Math.max(minutesOfDay(base.sleep) * MIN, wake + MIN);
+  const openFor = (): number => Math.round(rng.uniform(base.lidOpenSeconds.min, base.lidOpenSeconds.max) * 1000);
   for (let d = 0; d <= days + 1; d++) {
     const midnight = localMidnightMs(scenario, d);
+    const p = { ...base, ...behaviourOn(base, midnight) };
     for (const time of p.doseTimes) {
       const due = midnight + minutesOfDay(time) * MIN;
       if (due < 0 || due >= endMs) continue;
@@ -94,6 +111,15 @@ export function planPatient(scenario: Scenario, days: number, rng: Prng): Patien
       }
       presses.push({ atMs: at, pattern, phases });
     }
+  }
+  // Fixed presses take no draws from the stream (mid-range timings), so adding one moves nothing else.
+  const mid = (x: { min: number; max: number }): number => Math.round((x.min + x.max) / 2);
+  for (const fixed of base.pressesAt) {
+    const phases: [number, number][] =
+      fixed.pattern === 'short' ? [[0, mid(base.press.shortMs)]]
+      : fixed.pattern === 'long' ? [[0, mid(base.press.longMs)]]
+      : [[0, mid(base.press.shortMs)], [mid(base.press.shortMs) + mid(base.press.doubleGapMs), 2 * mid(base.press.shortMs) + mid(base.press.doubleGapMs)]];
+    presses.push({ atMs: Math.round(fixed.atDay * DAY), pattern: fixed.pattern, phases });
   }
   // Keep events inside the run, in order, and physically possible: an opening starts after the previous one
   // closed (plus a few seconds), and presses are at least 10 s apart so patterns do not merge.

@@ -47,6 +47,24 @@ export const patientSchema = z.object({
   /** Waking hours for curiosity openings and symptom presses. */
   wake: timeOfDay.default('07:00'),
   sleep: timeOfDay.default('22:30'),
+  /**
+   * Changes of behaviour during the run: from the local day whose midnight is at or after `fromDay` (from
+   * the start when 0), the given fields replace the ones above (later entries win). A patient whose adherence slides, a cap that
+   * sits on a shelf until it is handed out, symptoms that build up.
+   */
+  phases: z
+    .array(
+      z.object({
+        fromDay: day,
+        adherence: probability.optional(),
+        curiosityPerDay: z.number().min(0).optional(),
+        symptomsPerDay: z.number().min(0).optional(),
+        symptomPatterns: z.object({ short: z.number().min(0), double: z.number().min(0), long: z.number().min(0) }).optional(),
+      }),
+    )
+    .default([]),
+  /** Presses at given moments (virtual days, fractions allowed), on top of the random ones: a "needs help" call. */
+  pressesAt: z.array(z.object({ atDay: day, pattern: z.enum(['short', 'double', 'long']) })).default([]),
   /** Contact bounce on the lid reed switch and the button. */
   bounce: z.object({ probability: probability, maxEdges: z.number().int().min(0).max(20), windowMs: z.number().min(0).max(200) }).default({ probability: 0.3, maxEdges: 3, windowMs: 15 }),
 });

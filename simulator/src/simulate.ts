@@ -18,6 +18,7 @@ import { SimulatedCap, type AttachedModem, type ModemFactoryContext } from './si
 import { createRuntime, type FirmwareRuntime, type RuntimeName } from './firmware-runtime.ts';
 import { VirtualTime } from './virtual-time.ts';
 import { networkConditionsFor } from './coverage.ts';
+import { followWallClock } from './wall-clock-pace.ts';
 
 const DAY = 86_400_000;
 
@@ -58,6 +59,12 @@ export interface SimulateOptions {
   signal?: AbortSignal;
   /** Boot these caps (by serial) from a saved flash image instead of an erased part (resuming a fleet). */
   flashImages?: Record<string, Uint8Array>;
+  /**
+   * Live fleet: run the first `fastDays` as fast as possible (day by day, with progress), call `onLive`, then
+   * keep virtual time in step with `wallClock` (wall-clock-pace.ts) until `days` or until `signal` aborts.
+   * The scenario's start plus `fastDays` should be about the wall clock's now.
+   */
+  live?: { fastDays: number; wallClock: () => number; onLive?: () => void | Promise<void> };
 }
 
 export interface SimulationProgress {
@@ -316,13 +323,19 @@ export async function simulateFleet(options: SimulateOptions): Promise<Simulatio
       caps.push(cap);
       options.onCap?.(cap);
     }
-    const whole = Math.ceil(days);
+    const fastDays = options.live ? Math.max(0, Math.min(options.live.fastDays, days)) : days;
+    const whole = Math.ceil(fastDays);
     let completedDays = 0;
     for (let d = 1; d <= whole; d++) {
       if (options.signal?.aborted) break;
-      await vt.run(Math.min(d, days) * DAY);
-      completedDays = Math.min(d, days);
-      options.onProgress?.({ day: completedDays, days, caps: caps.length, virtualMs: vt.now(), wallMs: performance.now() - started });
+      await vt.run(Math.min(d, fastDays) * DAY);
+      completedDays = Math.min(d, fastDays);
+      options.onProgress?.({ day: completedDays, days: fastDays, caps: caps.length, virtualMs: vt.now(), wallMs: performance.now() - started });
+    }
+    if (options.live && !options.signal?.aborted && completedDays >= fastDays) {
+      await options.live.onLive?.();
+      const reached = await followWallClock({ vt, startUnixMs: Date.parse(scenario.start), endMs: days * DAY, wallClock: options.live.wallClock, signal: options.signal });
+      completedDays = reached / DAY;
     }
     const summaries = caps.map((cap) => summarise(cap, stack));
     const totals = Object.fromEntries(SUMMED.map((key) => [key, summaries.reduce((sum, s) => sum + s[key], 0)])) as SimulationResult['totals'];

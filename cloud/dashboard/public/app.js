@@ -1,6 +1,11 @@
-// pillcap dashboard: vanilla JS against the /v1 API. The token lives in sessionStorage (this tab only).
-// Everything the API returns is inserted with textContent, never as HTML.
+// pillcap dashboard: vanilla JS against the /v1 API. Two ways in: email and password (a server-side session
+// in an HttpOnly cookie this script never sees; requests that change something carry the session's CSRF
+// token, kept in memory only and fetched again from GET /v1/session after a reload), or a pasted API token
+// (sessionStorage, this tab only). Everything the API returns is inserted with textContent, never as HTML.
 const TOKEN_KEY = 'pillcap.token';
+const CSRF_HEADER = 'x-csrf-token';
+/** token: bearer mode; csrf: session mode; both null: signed out. */
+const auth = { token: null, csrf: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -43,16 +48,20 @@ class ApiError extends Error {
   }
 }
 
+/** `quiet`: a 401 is the caller's to explain (sign-in, resuming a session), not a sign-out. */
 async function api(path, options = {}) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { authorization: `Bearer ${token}` };
+  const method = options.method ?? 'GET';
+  const headers = {};
+  if (auth.token) headers.authorization = `Bearer ${auth.token}`;
+  else if (auth.csrf && method !== 'GET') headers[CSRF_HEADER] = auth.csrf;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-  if (res.status === 401) {
-    signOut('Your session has ended (token invalid, expired or revoked). Please sign in again.');
+  if (res.status === 401 && !options.quiet) {
+    endSession(auth.token ? 'Your session has ended (token invalid, expired or revoked). Please sign in again.' : 'Your session has ended. Please sign in again.');
     throw new ApiError(401, body);
   }
+  if (res.status === 403 && body?.error === 'password_change_required') show('change-password');
   if (!res.ok) throw new ApiError(res.status, body);
   return body;
 }
@@ -60,7 +69,7 @@ async function api(path, options = {}) {
 const state = { me: null, thresholds: { low: 2, high: 16 } };
 
 function show(view) {
-  for (const id of ['signin', 'clinic', 'support', 'units']) $(id).hidden = id !== view;
+  for (const id of ['signin', 'change-password', 'clinic', 'support', 'units']) $(id).hidden = id !== view;
   for (const button of document.querySelectorAll('nav [data-view]')) button.setAttribute('aria-current', button.dataset.view === view ? 'page' : 'false');
   if (view === 'clinic') loadPatients().catch(report($('signin-error')));
   if (view === 'units') loadUnits().catch(report($('signin-error')));
@@ -72,27 +81,84 @@ function report(target) {
   };
 }
 
-function signOut(message = '') {
+/** Forgets the credentials in this page (the server side is signOut's). */
+function endSession(message = '') {
   sessionStorage.removeItem(TOKEN_KEY);
+  auth.token = null;
+  auth.csrf = null;
   state.me = null;
   $('nav').hidden = true;
   $('signin-error').textContent = message;
   show('signin');
 }
 
-async function signIn(token) {
+async function signOut() {
+  // a session is revoked on the server (which also clears the cookie); a token simply stops being sent
+  if (auth.csrf && !auth.token) await api('/v1/session', { method: 'DELETE', quiet: true }).catch(() => {});
+  endSession();
+}
+
+async function signInWithToken(token) {
+  auth.token = token;
+  auth.csrf = null;
   sessionStorage.setItem(TOKEN_KEY, token);
   try {
-    state.me = await api('/v1/me');
+    state.me = await api('/v1/me', { quiet: true });
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
+    auth.token = null;
     $('signin-error').textContent = error.status === 401 ? 'That token was not accepted.' : error.message;
     return;
   }
+  enter();
+}
+
+/** Session mode from a sign-in or a GET /v1/session answer (both carry a CSRF token). */
+async function startSession(session) {
+  auth.token = null;
+  auth.csrf = session.csrfToken;
+  sessionStorage.removeItem(TOKEN_KEY);
   $('signin-error').textContent = '';
-  $('who').textContent = `${state.me.organisation} · ${state.me.role}`;
+  if (session.mustChangePassword) {
+    show('change-password');
+    return;
+  }
+  state.me = await api('/v1/me');
+  enter();
+}
+
+async function signInWithPassword(email, password) {
+  let session;
+  try {
+    session = await api('/v1/session', { method: 'POST', body: { email, password }, quiet: true });
+  } catch (error) {
+    $('signin-error').textContent = error.status === 401 ? 'Email or password is wrong, or the account is locked or disabled.' : error.message;
+    return;
+  }
+  $('password').value = '';
+  await startSession(session);
+}
+
+async function changePassword(currentPassword, newPassword) {
+  try {
+    await api('/v1/session/password', { method: 'POST', body: { currentPassword, newPassword } });
+  } catch (error) {
+    $('change-password-error').textContent = error.message;
+    return;
+  }
+  $('change-password-error').textContent = '';
+  $('current-password').value = '';
+  $('new-password').value = '';
+  state.me = await api('/v1/me');
+  enter();
+}
+
+function enter() {
+  $('signin-error').textContent = '';
+  const user = state.me.user;
+  $('who').textContent = user ? `${user.name} · ${state.me.organisation} · ${state.me.role}` : `${state.me.organisation} · ${state.me.role}`;
   $('nav').hidden = false;
-  const clinic = ['clinic', 'admin'].includes(state.me.role);
+  const clinic = ['clinic', 'clinician', 'coordinator', 'admin'].includes(state.me.role);
   const support = ['support', 'admin'].includes(state.me.role);
   $('nav-clinic').hidden = !clinic;
   $('nav-support').hidden = !support;
@@ -307,9 +373,17 @@ async function sendCommand(command) {
 
 // ---------------------------------------------------------------------------------------------------------
 
+$('password-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  signInWithPassword($('email').value.trim(), $('password').value);
+});
 $('signin-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  signIn($('token').value.trim());
+  signInWithToken($('token').value.trim());
+});
+$('change-password-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  changePassword($('current-password').value, $('new-password').value);
 });
 $('sign-out').addEventListener('click', () => signOut());
 for (const button of document.querySelectorAll('nav [data-view]')) button.addEventListener('click', () => show(button.dataset.view));
@@ -319,6 +393,10 @@ $('diag-form').addEventListener('submit', (event) => {
 });
 for (const button of document.querySelectorAll('[data-command]')) button.addEventListener('click', () => sendCommand(button.dataset.command));
 
+// After a reload: the token of this tab, else the session cookie if it is still alive (a fresh CSRF token comes with it).
 const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) signIn(saved);
-else show('signin');
+if (saved) signInWithToken(saved);
+else
+  api('/v1/session', { quiet: true })
+    .then(startSession)
+    .catch(() => show('signin'));

@@ -1,7 +1,7 @@
 /**
  * The pillcap HTTP API. Plugins first (errors, request ids, security, OpenAPI, auth, dashboard), then the
- * routes under /v1. Nothing under /v1 is reachable without a bearer token of an allowed role; every query
- * is scoped to the caller's organisation.
+ * routes under /v1. Nothing under /v1 but sign-in is reachable without a bearer token or a session cookie of
+ * an allowed role; every query is scoped to the caller's organisation.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +19,12 @@ import { billingRoutes } from './routes/billing/routes.ts';
 import { reportRoutes } from './routes/reports/routes.ts';
 import { supportRoutes } from './routes/support/routes.ts';
 import { tokenRoutes } from './routes/tokens/routes.ts';
+import { sessionRoutes } from './routes/session/routes.ts';
+import { userRoutes } from './routes/users/routes.ts';
+import { clinicalWorkRoutes } from './routes/clinical-work/routes.ts';
+import { programRoutes } from './routes/program/routes.ts';
+import { carePlanRoutes } from './routes/care-plans/routes.ts';
+import { alertRoutes } from './routes/alerts/routes.ts';
 import type { DownlinkPublisher } from './types.ts';
 
 export interface BuildAppOptions {
@@ -33,7 +39,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'] },
     // Reuse a caller's request id when it is sane, so a support ticket can quote it end to end.
     genReqId: (raw) => {
       const given = raw.headers['x-request-id'];
@@ -60,9 +66,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(
     async (v1) => {
       await v1.register(tokenRoutes);
+      await v1.register(sessionRoutes);
+      await v1.register(userRoutes);
       await v1.register(deviceRoutes);
       await v1.register(patientRoutes);
       await v1.register(billingRoutes);
+      await v1.register(carePlanRoutes);
+      await v1.register(alertRoutes);
+      await v1.register(clinicalWorkRoutes);
+      await v1.register(programRoutes);
       await v1.register(reportRoutes);
       await v1.register(supportRoutes);
     },

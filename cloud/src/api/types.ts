@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDe
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Database } from '../db/database.ts';
 import type { Principal, Role } from './auth/roles.ts';
+import type { SessionPolicy } from './auth/sessions.ts';
 
 import type { Downlink } from '../downlink/downlink.ts';
 
@@ -15,6 +16,8 @@ declare module 'fastify' {
     downlink: DownlinkPublisher;
     /** Every /v1 route with its roles, in registration order. */
     routeTable: RouteEntry[];
+    /** Idle and absolute expiry of sessions, lockout after failed sign-ins (auth/sessions.ts). */
+    sessionPolicy: SessionPolicy;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -27,6 +30,11 @@ declare module 'fastify' {
      * 403 `user_required` even when their role is allowed. Handlers then take the user with `requireUser`.
      */
     person?: boolean;
+    /**
+     * Reachable without credentials. Only sign-in (`POST /v1/session`) may say so (plugins/auth.ts refuses
+     * any other route that does); it still lists its roles (all of them) so the route table stays uniform.
+     */
+    public?: boolean;
   }
 }
 
@@ -39,4 +47,6 @@ export interface RouteEntry {
   roles: readonly Role[];
   /** Only a person (session or personal token) may call it; see FastifyContextConfig.person. */
   person: boolean;
+  /** Needs no credentials (sign-in only); see FastifyContextConfig.public. */
+  public: boolean;
 }

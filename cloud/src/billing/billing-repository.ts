@@ -294,14 +294,15 @@ export async function loadAssignments(q: Queryable, patientIds: readonly string[
 }
 
 export async function loadTimeEntries(q: Queryable, patientIds: readonly string[]): Promise<Map<string, ManagementTimeEntry[]>> {
-  const { rows } = await q.query<{ id: number; patient_id: string; minutes: number; performed_at: Date; staff: string; activity: string }>(
-    `SELECT id, patient_id, minutes, performed_at, staff, activity FROM management_time
-      WHERE patient_id = ANY($1::uuid[]) ORDER BY performed_at, id`,
+  // soft-deleted entries (deleted_at) stay for the audit trail and never count
+  const { rows } = await q.query<{ id: number; patient_id: string; minutes: number; performed_at: Date; staff: string; activity: string; category: string }>(
+    `SELECT id, patient_id, minutes, performed_at, staff, activity, category FROM management_time
+      WHERE patient_id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY performed_at, id`,
     [patientIds],
   );
   return groupBy(
     patientIds,
-    rows.map((r) => ({ pid: r.patient_id, item: { id: Number(r.id), minutes: r.minutes, performedAt: r.performed_at, staff: r.staff, activity: r.activity } })),
+    rows.map((r) => ({ pid: r.patient_id, item: { id: Number(r.id), minutes: r.minutes, performedAt: r.performed_at, staff: r.staff, activity: r.activity, category: r.category } })),
   );
 }
 

@@ -33,3 +33,24 @@ export function managementCodesFor(totalMinutes: number, interactiveCommunicatio
     reason: `${minutes} min with interactive communication => 98980 (first 20 min)${addOns > 0 ? ` + ${addOns} x 98981 (each further full 20 min)` : ''}`,
   };
 }
+
+export interface NextManagementCode {
+  code: ManagementCode;
+  /** cumulative minutes in the month at which `code` (or its next unit) is reached */
+  atMinutes: number;
+  minutesToGo: number;
+}
+
+/**
+ * The next management code the month's minutes can reach, by the same thresholds as `managementCodesFor`:
+ * 98979 at 10, 98980 at 20, then one more 98981 at each further full 20 (40, 60, ...). Communication is a
+ * separate condition and not considered here.
+ */
+export function nextManagementCode(totalMinutes: number): NextManagementCode {
+  if (!Number.isFinite(totalMinutes) || totalMinutes < 0) throw new RangeError(`minutes must be >= 0, got ${totalMinutes}`);
+  const minutes = Math.floor(totalMinutes);
+  if (minutes < 10) return { code: '98979', atMinutes: 10, minutesToGo: 10 - minutes };
+  if (minutes < 20) return { code: '98980', atMinutes: 20, minutesToGo: 20 - minutes };
+  const atMinutes = 20 + 20 * (Math.floor((minutes - 20) / 20) + 1);
+  return { code: '98981', atMinutes, minutesToGo: atMinutes - minutes };
+}

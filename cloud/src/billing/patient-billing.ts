@@ -14,6 +14,7 @@ import { managementCodesFor, type CodeLine, type ManagementCode } from './manage
 import type { MonitoredDay } from './monitored-days.ts';
 import { supplyCodeFor, type BodySystem, type SupplyCode } from './supply-code.ts';
 import { periodsUpTo } from './supply-periods.ts';
+import { countsTowardManagement } from './time-categories.ts';
 
 export const SETUP_CODE = '98975';
 
@@ -41,6 +42,8 @@ export interface ManagementTimeEntry {
   performedAt: Date;
   staff: string;
   activity: string;
+  /** activity category (time-categories.ts); missing = treatment_management. device_logistics never counts. */
+  category?: string;
 }
 
 export interface ExportedPeriod {
@@ -119,11 +122,14 @@ export interface PeriodResult extends PeriodRecord {
 
 export interface ManagementMonthResult {
   month: LocalMonth;
+  /** minutes that count toward 98979-98981 (device logistics excluded) */
   minutes: number;
+  /** device-logistics minutes: recorded, shown, never counted */
+  excludedMinutes: number;
   interactiveCommunications: number;
   codes: CodeLine<ManagementCode>[];
   reason: string;
-  entries: { id?: number; date: LocalDate; minutes: number; staff: string; activity: string }[];
+  entries: { id?: number; date: LocalDate; minutes: number; staff: string; activity: string; category: string; counts: boolean }[];
 }
 
 export interface PatientBilling {
@@ -357,7 +363,8 @@ export function computeManagementMonths(
   for (const e of entries) {
     const date = localDateOf(e.performedAt, zone);
     if (asOfDate && date > asOfDate) continue;
-    bucket(monthOf(date)).entries.push({ id: e.id, date, minutes: e.minutes, staff: e.staff, activity: e.activity });
+    const category = e.category ?? 'treatment_management';
+    bucket(monthOf(date)).entries.push({ id: e.id, date, minutes: e.minutes, staff: e.staff, activity: e.activity, category, counts: countsTowardManagement(category) });
   }
   for (const c of communications) {
     const date = localDateOf(c.at, zone);
@@ -367,11 +374,14 @@ export function computeManagementMonths(
   return [...months.keys()].sort().map((month) => {
     const b = months.get(month)!;
     b.entries.sort((x, y) => x.date.localeCompare(y.date));
-    const minutes = b.entries.reduce((n, e) => n + e.minutes, 0);
-    const decision = managementCodesFor(minutes, b.comms);
+    const minutes = b.entries.reduce((n, e) => n + (e.counts ? e.minutes : 0), 0);
+    const excludedMinutes = b.entries.reduce((n, e) => n + (e.counts ? 0 : e.minutes), 0);
+    const decided = managementCodesFor(minutes, b.comms);
+    const decision = excludedMinutes > 0 ? { ...decided, reason: `${decided.reason}; ${excludedMinutes} min of device logistics recorded but not counted` } : decided;
     return {
       month,
       minutes,
+      excludedMinutes,
       interactiveCommunications: b.comms,
       codes: rpmActive ? [] : decision.codes,
       reason: rpmActive ? `RPM active: no RTM management codes (§2.5); would have been: ${decision.reason}` : decision.reason,

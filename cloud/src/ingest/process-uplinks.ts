@@ -14,6 +14,7 @@ import { batchGaps } from '../../../protocol/src/ack.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { refreshDaysForEvents, refreshDaysForHeartbeats } from '../billing/refresh-days.ts';
 import { lockPatientDays } from '../billing/patient-day-lock.ts';
+import { enqueueAlertEvaluation } from '../clinical/alert-queue.ts';
 import { patientsForDevicesAt } from '../repositories/assignments.ts';
 import { recordCommandResults } from '../repositories/commands.ts';
 import {
@@ -217,6 +218,8 @@ async function processDecoded(tx: Queryable, decoded: Decoded[], early: UplinkOu
   if (dayPatients.size > 0) await refresher.lock?.(tx, [...dayPatients]);
   if (eventDays.length > 0) await refresher.events(tx, eventDays);
   if (heartbeatDays.length > 0) await refresher.heartbeats(tx, heartbeatDays);
+  // ---- alert evaluation: queued in this transaction (never evaluated here, so an ingest never waits for it)
+  await enqueueAlertEvaluation(tx, [...dayPatients], known.map((k) => k.device.id));
 
   // ---- command results (device rows are updated below, under their locks)
   const results = known.filter((k) => k.message.kind === MessageKind.CommandResult);

@@ -87,3 +87,34 @@ export async function listUsersInOrg(q: Queryable, orgId: string): Promise<User[
   const { rows } = await q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY name, id`, [orgId]);
   return rows.map(toUser);
 }
+
+export async function findUserByEmailInOrg(q: Queryable, orgId: string, email: string): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND org_id = $2`, [email, orgId]);
+  return rows[0] && toUser(rows[0]);
+}
+
+/** Changes the fields given (undefined = unchanged); `disabledAt: null` enables the account again. */
+export async function updateUserInOrg(
+  q: Queryable,
+  orgId: string,
+  userId: string,
+  changes: { name?: string; role?: string; npi?: string | null; disabledAt?: Date | null },
+): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `UPDATE users SET
+        name = CASE WHEN $3::boolean THEN $4::text ELSE name END,
+        role = CASE WHEN $5::boolean THEN $6::text ELSE role END,
+        npi = CASE WHEN $7::boolean THEN $8::text ELSE npi END,
+        disabled_at = CASE WHEN $9::boolean THEN $10::timestamptz ELSE disabled_at END
+      WHERE id = $1 AND org_id = $2
+      RETURNING ${USER_COLUMNS}`,
+    [
+      userId, orgId,
+      changes.name !== undefined, changes.name ?? null,
+      changes.role !== undefined, changes.role ?? null,
+      changes.npi !== undefined, changes.npi ?? null,
+      changes.disabledAt !== undefined, changes.disabledAt ?? null,
+    ],
+  );
+  return rows[0] && toUser(rows[0]);
+}

@@ -48,8 +48,9 @@ describe('role-by-route matrix', () => {
     expect(world.app.routeTable.length).toBeGreaterThanOrEqual(25);
   });
 
-  it('refuses every route without a token (401, WWW-Authenticate)', async () => {
-    for (const route of world.app.routeTable) {
+  it('refuses every route without a token (401, WWW-Authenticate), except the public sign-in', async () => {
+    expect(world.app.routeTable.filter((r) => r.public).map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/session']);
+    for (const route of world.app.routeTable.filter((r) => !r.public)) {
       const res = await inject(route.method, concreteUrl(route.url), {}, route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
       expect(res.headers['www-authenticate']).toContain('Bearer');

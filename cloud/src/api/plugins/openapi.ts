@@ -7,9 +7,9 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 export async function openapiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
-      info: { title: 'pillcap API', version: '1.0.0', description: 'Clinic, field-support and manufacturing API for the pillcap smart cap. Every /v1 route needs a bearer token.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      info: { title: 'pillcap API', version: '1.0.0', description: 'Clinic, field-support and manufacturing API for the pillcap smart cap. Every /v1 route but sign-in needs a bearer token or the session cookie (with x-csrf-token on POST, PUT, PATCH and DELETE).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'pillcap_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate, Month, Timestamp } from '../common-schemas.ts';
+import { TIME_CATEGORIES } from '../../../billing/time-categories.ts';
 
 const CodeLine = z.object({ code: z.string(), units: z.number() });
 
@@ -33,26 +34,52 @@ export const BillingPeriods = z.object({
       evidence: z.record(z.string(), z.unknown()), amendment: z.unknown().nullable(), exportId: z.number().nullable(),
     }),
   ),
-  management: z.array(z.object({ month: z.string(), minutes: z.number(), interactiveCommunications: z.number(), codes: z.array(CodeLine), reason: z.string() })),
+  management: z.array(z.object({ month: z.string(), minutes: z.number(), excludedMinutes: z.number().optional(), interactiveCommunications: z.number(), codes: z.array(CodeLine), reason: z.string() })),
 });
 
-export const TimeEntryBody = z.object({ staff: z.string().trim().min(1).max(200), minutes: z.number().int().min(1).max(1440), activity: z.string().trim().min(1).max(500), performedAt: Timestamp });
-export const TimeEntry = z.object({ id: z.number(), staff: z.string(), minutes: z.number(), activity: z.string(), performedAt: z.string(), month: z.string() });
+/**
+ * A time entry is either measured (startedAt and endedAt: minutes are the whole minutes between them) or
+ * manual (performedAt and minutes; a person must give manualReason). `staff` defaults to the signed-in
+ * user's name; a machine token must give it.
+ */
+export const TimeEntryBody = z
+  .object({
+    staff: z.string().trim().min(1).max(200).optional(),
+    minutes: z.number().int().min(1).max(1440).optional(),
+    activity: z.string().trim().min(1).max(500),
+    performedAt: Timestamp.optional(),
+    startedAt: Timestamp.optional(),
+    endedAt: Timestamp.optional(),
+    category: z.enum(TIME_CATEGORIES).optional(),
+    manualReason: z.string().trim().min(1).max(2000).optional(),
+  })
+  .refine((b) => (b.startedAt === undefined) === (b.endedAt === undefined), { message: 'startedAt and endedAt go together', path: ['endedAt'] })
+  .refine((b) => b.startedAt !== undefined || (b.performedAt !== undefined && b.minutes !== undefined), { message: 'give startedAt and endedAt, or performedAt and minutes', path: ['performedAt'] });
+export const TimeEntry = z.object({
+  id: z.number(), staff: z.string(), minutes: z.number(), activity: z.string(), performedAt: z.string(), month: z.string(),
+  userId: z.string().nullable().optional(), category: z.string().optional(), countsTowardManagement: z.boolean().optional(), entryKind: z.enum(['timer', 'manual']).optional(),
+  startedAt: z.string().nullable().optional(), endedAt: z.string().nullable().optional(), manualReason: z.string().nullable().optional(),
+});
 export const CommunicationBody = z.object({
-  at: Timestamp, minutes: z.number().int().min(1).max(1440), modality: z.enum(['phone', 'video']), staff: z.string().trim().min(1).max(200), note: z.string().max(2000).optional(),
+  at: Timestamp, minutes: z.number().int().min(1).max(1440), modality: z.enum(['phone', 'video']), staff: z.string().trim().min(1).max(200).optional(), note: z.string().max(2000).optional(),
 });
-export const Communication = z.object({ id: z.number(), at: z.string(), minutes: z.number(), modality: z.string(), staff: z.string(), note: z.string().nullable(), month: z.string() });
+export const Communication = z.object({
+  id: z.number(), at: z.string(), minutes: z.number(), modality: z.string(), staff: z.string(), note: z.string().nullable(), month: z.string(), userId: z.string().nullable().optional(),
+});
 
+const Suggestion = z.object({ text: z.string(), source: z.enum(['care_plan.goal', 'therapy_changes']), suggested: z.literal(true) });
 export const MonthParams = z.object({ patientId: z.uuid(), month: Month });
 const Answer = z.string().max(4000).nullable().optional();
 export const DocumentationBody = z.object({ whyMonitored: Answer, whatCollected: Answer, whatReviewed: Answer, communication: Answer, whatChanged: Answer });
 export const Documentation = z.object({
   month: z.string(),
   answers: z.object({ whyMonitored: z.string().nullable(), whatCollected: z.string().nullable(), whatReviewed: z.string().nullable(), communication: z.string().nullable(), whatChanged: z.string().nullable() }),
-  management: z.object({ minutes: z.number(), interactiveCommunications: z.number(), codes: z.array(CodeLine), reason: z.string() }),
+  management: z.object({ minutes: z.number(), excludedMinutes: z.number().optional(), interactiveCommunications: z.number(), codes: z.array(CodeLine), reason: z.string() }),
   timeEntries: z.array(TimeEntry),
   communications: z.array(Communication),
   periods: z.array(z.object({ index: z.number(), startDate: z.string(), endDate: z.string(), checklist: z.record(z.string(), z.unknown()) })),
+  /** suggested answers for unanswered questions (never saved until staff save them) */
+  suggestions: z.object({ whyMonitored: Suggestion.nullable(), whatChanged: Suggestion.nullable() }),
 });
 
 export const RangeQuery = z

@@ -14,14 +14,14 @@ import { CreateTokenBody, CreatedToken, Me, TokenList, TokenParams } from './sch
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/me', { schema: { tags: ['tokens'], summary: 'The caller: organisation and role', response: { 200: Me } }, config: { roles: ROLES } }, async (request) => {
+  r.get('/me', { schema: { tags: ['tokens'], summary: 'The caller: organisation, role and the user, if a person', response: { 200: Me } }, config: { roles: ROLES } }, async (request) => {
     const principal = principalOf(request);
-    return { organisation: principal.orgSlug, role: principal.role, tokenId: principal.tokenId };
+    return { organisation: principal.orgSlug, role: principal.role, tokenId: principal.tokenId, via: principal.via, user: principal.user };
   });
 
   r.post(
     '/tokens',
-    { schema: { tags: ['tokens'], summary: 'Issue a token for this organisation (shown once)', body: CreateTokenBody, response: { 201: CreatedToken, 400: ErrorBody } }, config: { roles: ['admin'] } },
+    { schema: { tags: ['tokens'], summary: 'Issue a machine token for this organisation (shown once; admin, clinic, support or manufacturing)', body: CreateTokenBody, response: { 201: CreatedToken, 400: ErrorBody } }, config: { roles: ['admin'] } },
     async (request, reply) => {
       const principal = principalOf(request);
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
