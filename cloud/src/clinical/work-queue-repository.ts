@@ -33,14 +33,9 @@ interface PatientRow {
   clinical_owner_id: string | null;
 }
 
-interface Target {
+/** One patient-month to compute: the snapshot's calendar fields, plus the patient row and its current period. */
+interface Target extends Pick<PatientMonthSnapshot, 'month' | 'monthFirst' | 'monthLast' | 'today' | 'closing' | 'windowEnds'> {
   patient: PatientRow;
-  month: LocalMonth;
-  monthFirst: LocalDate;
-  monthLast: LocalDate;
-  today: LocalDate;
-  closing: boolean;
-  windowEnds: LocalDate | null;
   period: { index: number; startDate: LocalDate; endDate: LocalDate } | null;
 }
 
