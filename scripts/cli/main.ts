@@ -14,6 +14,7 @@ export const commands: Record<string, CommandEntry> = {
   start: { summary: 'run the whole system on embedded defaults (broker, database, ingestor, API, demo fleet)', load: () => import('./start.ts') },
   sim: { summary: 'run simulated caps over virtual days: pillcap sim --scenario <name|file> --days N --seed S', load: () => import('../../simulator/src/cli.ts') },
   'build-firmware': { summary: 'build the device and self-test bundles into firmware/dist', load: () => import('../../firmware/build/cli.ts') },
+  'build-dashboard': { summary: 'bundle the clinic workspace into cloud/dashboard/dist (also done by the server when stale)', load: () => import('../../cloud/dashboard/build/cli.ts') },
   migrate: { summary: 'apply database migrations (DATABASE_URL, else embedded PGlite under ./data)', load: () => import('../../cloud/src/cli/migrate.ts') },
   ingest: { summary: 'run one ingestor process (DATABASE_URL, MQTT_URL)', load: () => import('../../cloud/src/cli/ingest.ts') },
   devices: { summary: 'devices register <serial>...', load: () => import('../../cloud/src/cli/devices.ts') },

@@ -45,10 +45,12 @@ describe('demo fleet: live after the catch-up', () => {
     const staff = await system.db.transaction((tx) => createDemoStaff(tx, organisation.id));
     expect(staff.clinician.user).toMatchObject({ name: DEMO_STAFF.clinician.name, email: DEMO_STAFF.clinician.email, role: 'clinician', npi: '1234567893' });
     expect(staff.coordinator.user).toMatchObject({ name: 'Sam Okafor', role: 'coordinator' });
+    expect(staff.support?.user).toMatchObject({ name: DEMO_STAFF.support.name, role: 'support' });
     expect(staff.clinician.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(staff.clinician.password).not.toBe(staff.coordinator.password);
     const lines = signInLines(staff, 'http://localhost:8080/');
     expect(lines.join('\n')).toContain(`${DEMO_STAFF.clinician.email}  password ${staff.clinician.password}`);
+    expect(lines.join('\n')).toContain(`${DEMO_STAFF.support.email}  password ${staff.support!.password}`);
     expect(lines[lines.length - 1]).toContain('http://localhost:8080/');
     expect((await findDemoStaff(system.db, organisation.id))?.coordinator.user.id).toBe(staff.coordinator.user.id);
     const { rows } = await system.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [staff.clinician.user.id]);

@@ -88,6 +88,11 @@ export function clinicalAlertSettingsOf(orgSettings: unknown): ClinicalAlertSett
   return { rules: sanitiseOverrides(raw.rules), escalateAfterMinutes: escalate.success ? escalate.data : DEFAULT_ESCALATE_AFTER_MINUTES };
 }
 
+/** Built once: a zod schema built per call cost more than the rule evaluation itself in the sweep. */
+const overrideSchemas = Object.fromEntries(RULE_NAMES.map((name) => [name, ruleSettingsSchemas[name].partial().strict()])) as {
+  [K in RuleName]: ReturnType<(typeof ruleSettingsSchemas)[K]['partial']>;
+};
+
 /** Keeps the overrides that parse, rule by rule. */
 export function sanitiseOverrides(raw: unknown): RuleOverrides {
   const out: RuleOverrides = {};
@@ -95,7 +100,7 @@ export function sanitiseOverrides(raw: unknown): RuleOverrides {
   for (const name of RULE_NAMES) {
     const value = (raw as Record<string, unknown>)[name];
     if (value === undefined) continue;
-    const parsed = ruleSettingsSchemas[name].partial().strict().safeParse(value);
+    const parsed = overrideSchemas[name].safeParse(value);
     if (parsed.success) (out as Record<string, unknown>)[name] = parsed.data;
   }
   return out;

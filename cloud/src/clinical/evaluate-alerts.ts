@@ -13,6 +13,7 @@
  * Every change is written to alert_history (user_id NULL = the engine). Escalation: an urgent alert still
  * open (not acknowledged) escalateAfterMinutes after it was raised goes to the care plan's clinical owner.
  */
+import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.ts';
 import { CLEARED_NOTES, evaluateRules, type Condition } from './alert-rules.ts';
 import { loadAlertContexts, sweepPatientIds, type EpisodeHolder } from './alert-snapshots.ts';
@@ -83,6 +84,9 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/** What alerts.evidence_hash holds: a digest of the evidence's canonical JSON (key order does not matter). */
+export const evidenceHash = (evidence: unknown): string => createHash('sha256').update(canonicalJson(evidence)).digest('base64url');
+
 const keyOf = (rule: string, episodeKey: string) => `${rule}\u0000${episodeKey}`;
 const isLive = (h: EpisodeHolder) => h.status === 'open' || h.status === 'acknowledged';
 
@@ -121,7 +125,7 @@ async function evaluateChunk(tx: Queryable, patientIds: readonly string[], now: 
       const holder = holders.get(key);
       if (!holder) {
         plan.raise.push({ ...c, patientId: ctx.patientId, orgId: ctx.orgId, assignee: ctx.coordinatorId ?? ctx.clinicalOwnerId });
-      } else if (isLive(holder) && (holder.title !== c.title || holder.detail !== c.detail || holder.severity !== c.severity || canonicalJson(holder.evidence) !== canonicalJson(c.evidence))) {
+      } else if (isLive(holder) && (holder.title !== c.title || holder.detail !== c.detail || holder.severity !== c.severity || holder.evidenceHash !== evidenceHash(c.evidence))) {
         plan.change.push({ id: holder.id, c });
       } else if (now.getTime() - holder.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_MS) {
         plan.touch.push(holder.id);
@@ -151,10 +155,10 @@ async function applyPlan(tx: Queryable, plan: Plan, now: Date): Promise<{ raised
     const { rows } = await tx.query<{ alert_id: number }>(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb)
-           AS r(org_id uuid, patient_id uuid, rule text, episode_key text, severity text, title text, detail text, evidence jsonb, since timestamptz, assignee uuid)
+           AS r(org_id uuid, patient_id uuid, rule text, episode_key text, severity text, title text, detail text, evidence jsonb, evidence_hash text, since timestamptz, assignee uuid)
        ), ins AS (
-         INSERT INTO alerts (org_id, patient_id, rule, episode_key, severity, title, detail, evidence, condition_since, raised_at, last_seen_at, assignee_id)
-         SELECT org_id, patient_id, rule, episode_key, severity, title, detail, evidence, since, $2, $2, assignee FROM input
+         INSERT INTO alerts (org_id, patient_id, rule, episode_key, severity, title, detail, evidence, evidence_hash, condition_since, raised_at, last_seen_at, assignee_id)
+         SELECT org_id, patient_id, rule, episode_key, severity, title, detail, evidence, evidence_hash, since, $2, $2, assignee FROM input
          ON CONFLICT (patient_id, rule, episode_key) WHERE status IN ('open', 'acknowledged') DO NOTHING
          RETURNING id, severity, assignee_id
        )
@@ -165,7 +169,7 @@ async function applyPlan(tx: Queryable, plan: Plan, now: Date): Promise<{ raised
         JSON.stringify(
           plan.raise.map((c) => ({
             org_id: c.orgId, patient_id: c.patientId, rule: c.rule, episode_key: c.episodeKey, severity: c.severity, title: c.title, detail: c.detail,
-            evidence: c.evidence, since: c.since.toISOString(), assignee: c.assignee,
+            evidence: c.evidence, evidence_hash: evidenceHash(c.evidence), since: c.since.toISOString(), assignee: c.assignee,
           })),
         ),
         now,
@@ -176,16 +180,16 @@ async function applyPlan(tx: Queryable, plan: Plan, now: Date): Promise<{ raised
   if (plan.change.length > 0) {
     const { rows } = await tx.query<{ alert_id: number }>(
       `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id int8, severity text, title text, detail text, evidence jsonb)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id int8, severity text, title text, detail text, evidence jsonb, evidence_hash text)
        ), upd AS (
-         UPDATE alerts a SET severity = i.severity, title = i.title, detail = i.detail, evidence = i.evidence, last_seen_at = $2
+         UPDATE alerts a SET severity = i.severity, title = i.title, detail = i.detail, evidence = i.evidence, evidence_hash = i.evidence_hash, last_seen_at = $2
            FROM input i WHERE a.id = i.id AND a.status IN ('open', 'acknowledged')
          RETURNING a.id, a.title
        )
        INSERT INTO alert_history (alert_id, at, action, detail)
        SELECT id, $2, 'updated', jsonb_build_object('title', title) FROM upd
        RETURNING alert_id`,
-      [JSON.stringify(plan.change.map(({ id, c }) => ({ id, severity: c.severity, title: c.title, detail: c.detail, evidence: c.evidence }))), now],
+      [JSON.stringify(plan.change.map(({ id, c }) => ({ id, severity: c.severity, title: c.title, detail: c.detail, evidence: c.evidence, evidence_hash: evidenceHash(c.evidence) }))), now],
     );
     updated = rows.length;
   }
@@ -215,7 +219,7 @@ async function applyPlan(tx: Queryable, plan: Plan, now: Date): Promise<{ raised
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id int8, note text)
        ), upd AS (
-         UPDATE alerts a SET evidence = a.evidence || jsonb_build_object('conditionClearedAt', $2::timestamptz)
+         UPDATE alerts a SET evidence = a.evidence || jsonb_build_object('conditionClearedAt', $2::timestamptz), evidence_hash = NULL
            FROM input i WHERE a.id = i.id AND a.status IN ('resolved', 'dismissed')
          RETURNING a.id, i.note
        )

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventKind, SymptomPattern } from '../../../protocol/src/messages.ts';
 import { instantOfLocalTime } from '../../src/billing/local-date.ts';
 import { actOnAlert } from '../../src/clinical/alert-repository.ts';
-import { escalateAlerts, evaluateAlerts } from '../../src/clinical/evaluate-alerts.ts';
+import { escalateAlerts, evaluateAlerts, evidenceHash } from '../../src/clinical/evaluate-alerts.ts';
 import { rebuildDays, seedAssignment, seedEvents, seedHeartbeat, seedPatient } from '../api/fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { alertsOf, createClinic, historyOf, monitoredPatient, type Clinic } from './clinical-world.ts';
@@ -50,6 +50,25 @@ describe('episodes', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ severity: 'urgent', status: 'open', assignee_id: clinic.coordinator });
     expect((await historyOf(db, alerts[0]!.id)).map((h) => h.action)).toEqual(['raised']);
+  });
+
+  it('keeps a digest of the evidence beside it, and compares that: key order does not matter, a missing digest is filled in once', async () => {
+    expect(evidenceHash({ a: 1, b: [1, { c: 'x', d: null }] })).toBe(evidenceHash({ b: [1, { d: null, c: 'x' }], a: 1 }));
+    expect(evidenceHash({ a: 1 })).not.toBe(evidenceHash({ a: 2 }));
+    const p = await monitoredPatient(clinic);
+    const pressAt = local('2026-10-11', '09:00');
+    await events(p, [{ kind: EventKind.Symptom, args: [SymptomPattern.Long], at: pressAt }]);
+    await contact(p, pressAt);
+    await evaluateAlerts(db, { patientIds: [p.patientId], now: new Date(pressAt.getTime() + 60_000) });
+    const { rows } = await db.query<{ id: number; evidence: unknown; evidence_hash: string | null }>(`SELECT id, evidence, evidence_hash FROM alerts WHERE patient_id = $1 AND rule = 'needs_help'`, [p.patientId]);
+    expect(rows).toHaveLength(1);
+    // the stored digest is the digest of the evidence as PostgreSQL gives it back (jsonb reorders keys)
+    expect(rows[0]!.evidence_hash).toBe(evidenceHash(rows[0]!.evidence));
+    // an alert from before the digest was kept: read as changed once, then filled in and stable
+    await db.query('UPDATE alerts SET evidence_hash = NULL WHERE id = $1', [rows[0]!.id]);
+    expect(await evaluateAlerts(db, { patientIds: [p.patientId], now: new Date(pressAt.getTime() + 120_000) })).toMatchObject({ raised: 0, updated: 1 });
+    expect((await db.query<{ evidence_hash: string }>('SELECT evidence_hash FROM alerts WHERE id = $1', [rows[0]!.id])).rows[0]!.evidence_hash).toBe(rows[0]!.evidence_hash);
+    expect(await evaluateAlerts(db, { patientIds: [p.patientId], now: new Date(pressAt.getTime() + 180_000) })).toMatchObject({ raised: 0, updated: 0 });
   });
 
   it('resolves itself with a note when late data removes the condition (missed doses)', async () => {

@@ -2,9 +2,12 @@
  * Sign-in and the work queue in headless Chromium, on a real server with the demo clinic: a wrong password
  * is refused, the coordinator signs in and lands on the month's queue (most urgent first, with counts), a
  * data-review item is cleared from the queue itself, the filters are real URLs, the session survives a
- * reload and ends on sign-out, and axe-core finds no serious or critical violations.
+ * reload and ends on sign-out, and axe-core finds no serious or critical violations. A user whose password an
+ * admin reset chooses a new one before anything else; manufacturing lands on its units, with no clinic pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaffUser } from '../../src/api/auth/staff-users.ts';
+import { ensureOrganisation } from '../../src/repositories/organisations.ts';
 import { SKIP_REASON, haveChromium, startWorkspace, type Workspace } from './workspace-fixture.ts';
 
 let ws: Workspace | undefined;
@@ -64,5 +67,37 @@ describe('work queue', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(errors).toEqual([]);
+  });
+
+  it('makes a reset user choose a new password first, and shows manufacturing its units only', async (ctx) => {
+    if (!ws) return ctx.skip(SKIP_REASON);
+    await createStaffUser(ws.system.db, { orgId: ws.orgId, name: 'Temp Coordinator', email: 'temp@demo-clinic.example', role: 'coordinator', password: 'temporary password 1', mustChangePassword: true });
+    const { page, errors } = await ws.newPage();
+    await page.goto(ws.baseUrl);
+    await page.getByLabel('Email').fill('temp@demo-clinic.example');
+    await page.getByLabel('Password').fill('temporary password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Choose a new password to go on' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    await page.getByLabel('Current password').fill('temporary password 1');
+    await page.getByLabel('New password').fill('my own long password 2');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('heading', { name: 'Work queue' }).waitFor();
+    expect(await page.getByTestId('who').textContent()).toContain('Temp Coordinator');
+
+    const { organisation: ops } = await ensureOrganisation(ws.system.db, 'pillcap-ops');
+    await createStaffUser(ws.system.db, { orgId: ops.id, name: 'Line Operator', email: 'line@pillcap-ops.example', role: 'manufacturing', password: 'factory line password 3' });
+    const factory = await ws.newPage();
+    await ws.signIn(factory.page, { email: 'line@pillcap-ops.example', password: 'factory line password 3', name: 'Line Operator', id: '' });
+    await factory.page.getByRole('heading', { name: 'Units' }).waitFor();
+    const serial = ws.fleet[0]!.serial;
+    await factory.page.locator(`tr[data-serial="${serial}"]`).waitFor();
+    expect(await factory.page.locator(`tr[data-serial="${serial}"]`).textContent()).toContain('demo-clinic');
+    const nav = await factory.page.getByRole('navigation', { name: 'Main' }).textContent();
+    expect(nav).toBe('Units');
+    await factory.page.goto(`${ws.baseUrl}/patients`);
+    await factory.page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    expect(await ws.seriousViolations(factory.page)).toEqual([]);
+    expect([...errors, ...factory.errors]).toEqual([]);
   });
 });
