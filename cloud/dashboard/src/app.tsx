@@ -1,11 +1,12 @@
 /**
  * The workspace shell: session gate, header navigation by role, and the client-side routes (real URLs, see
- * paths.ts). Clinical staff land on the work queue; support staff on the fleet list (and never see a patient).
+ * paths.ts). Clinical staff land on the work queue; support staff on the fleet list (and never see a patient);
+ * manufacturing on the units.
  */
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { useEffect } from 'preact/hooks';
 import { paths, patterns } from './paths.ts';
-import { SessionProvider, isClinical, isSupport, useSession, useSignedIn } from './session.tsx';
+import { SessionProvider, isClinical, isManufacturing, isSupport, useSession, useSignedIn } from './session.tsx';
 import { Loading } from './components/status.tsx';
 import { RunningTimerBadge } from './components/running-timer-badge.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -19,6 +20,7 @@ import { ProgramPage } from './pages/program.tsx';
 import { SupportFleetPage } from './pages/support-fleet.tsx';
 import { SupportCapPage } from './pages/support-cap.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
+import { UnitsPage } from './pages/units.tsx';
 
 export function App() {
   return (
@@ -61,15 +63,16 @@ function SignedIn() {
   const role = session.user.role;
   const clinical = isClinical(role);
   const support = isSupport(role);
+  const manufacturing = isManufacturing(role);
+  const start = clinical ? paths.home : support ? paths.support : paths.units;
 
   // The sign-in URL means nothing once signed in; support staff have no work queue.
   useEffect(() => {
-    if (path === paths.signIn) route(clinical ? paths.home : paths.support, true);
-    else if (path === paths.home && !clinical && support) route(paths.support, true);
-  }, [path, clinical, support, route]);
+    if (path === paths.signIn || (path === paths.home && start !== paths.home)) route(start, true);
+  }, [path, start, route]);
 
   const routes = [
-    <Route key="home" path={patterns.home} component={clinical ? WorkQueuePage : SupportFleetPage} />,
+    <Route key="home" path={patterns.home} component={clinical ? WorkQueuePage : support ? SupportFleetPage : UnitsPage} />,
     <Route key="account" path={patterns.account} component={AccountPage} />,
     ...(clinical
       ? [
@@ -82,6 +85,7 @@ function SignedIn() {
         ]
       : []),
     ...(support ? [<Route key="support" path={patterns.support} component={SupportFleetPage} />, <Route key="support-cap" path={patterns.supportCap} component={SupportCapPage} />] : []),
+    ...(manufacturing ? [<Route key="units" path={patterns.units} component={UnitsPage} />] : []),
     <Route key="not-found" default component={NotFoundPage} />,
   ];
 
@@ -103,6 +107,7 @@ function SignedIn() {
             </>
           ) : null}
           {support ? <NavLink href={paths.support} label="Support" /> : null}
+          {manufacturing ? <NavLink href={paths.units} label="Units" /> : null}
         </nav>
         <div class="who">
           {clinical ? <RunningTimerBadge /> : null}

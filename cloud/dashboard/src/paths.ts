@@ -14,6 +14,7 @@ export const paths = {
   program: '/program',
   support: '/support',
   supportCap: (serial: string) => `/support/caps/${encodeURIComponent(serial)}`,
+  units: '/units',
 } as const;
 
 /** Route patterns for preact-iso's Router (same URLs as `paths`). */
@@ -29,4 +30,5 @@ export const patterns = {
   program: '/program',
   support: '/support',
   supportCap: '/support/caps/:serial',
+  units: '/units',
 } as const;

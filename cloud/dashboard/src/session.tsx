@@ -81,3 +81,4 @@ export function useSignedIn(): SessionInfo {
 export const CLINICAL_ROLES = ['clinician', 'coordinator', 'admin'] as const;
 export const isClinical = (role: string): boolean => (CLINICAL_ROLES as readonly string[]).includes(role);
 export const isSupport = (role: string): boolean => role === 'support' || role === 'admin';
+export const isManufacturing = (role: string): boolean => role === 'manufacturing' || role === 'admin';

@@ -18,6 +18,7 @@ import { patientRoutes } from './routes/patients/routes.ts';
 import { billingRoutes } from './routes/billing/routes.ts';
 import { reportRoutes } from './routes/reports/routes.ts';
 import { supportRoutes } from './routes/support/routes.ts';
+import { fleetRoutes } from './routes/fleet/routes.ts';
 import { tokenRoutes } from './routes/tokens/routes.ts';
 import { sessionRoutes } from './routes/session/routes.ts';
 import { userRoutes } from './routes/users/routes.ts';
@@ -25,6 +26,7 @@ import { clinicalWorkRoutes } from './routes/clinical-work/routes.ts';
 import { programRoutes } from './routes/program/routes.ts';
 import { carePlanRoutes } from './routes/care-plans/routes.ts';
 import { alertRoutes } from './routes/alerts/routes.ts';
+import { enrolmentRoutes } from './routes/enrolment/routes.ts';
 import type { DownlinkPublisher } from './types.ts';
 
 export interface BuildAppOptions {
@@ -73,10 +75,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await v1.register(billingRoutes);
       await v1.register(carePlanRoutes);
       await v1.register(alertRoutes);
+      await v1.register(enrolmentRoutes);
       await v1.register(clinicalWorkRoutes);
       await v1.register(programRoutes);
       await v1.register(reportRoutes);
       await v1.register(supportRoutes);
+      await v1.register(fleetRoutes);
     },
     { prefix: API_PREFIX },
   );

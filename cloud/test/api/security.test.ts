@@ -308,13 +308,15 @@ describe('service endpoints and headers', () => {
     expect((await inject('GET', '/docs')).statusCode).toBeLessThan(400);
   });
 
-  it('serves the dashboard and only the uPlot files from /vendor', async () => {
+  it('serves the workspace and only its bundle from /assets', async () => {
     const index = await inject('GET', '/');
     expect(index.statusCode).toBe(200);
     expect(index.headers['content-type']).toContain('text/html');
-    expect((await inject('GET', '/vendor/uplot/uPlot.iife.min.js')).statusCode).toBe(200);
-    expect((await inject('GET', '/vendor/uplot/package.json')).statusCode).toBe(404);
-    expect((await inject('GET', '/vendor/uplot/../../package.json')).statusCode).toBe(404);
+    expect((await inject('GET', '/assets/app.js')).statusCode).toBe(200);
+    expect((await inject('GET', '/assets/app.css')).statusCode).toBe(200);
+    expect((await inject('GET', '/assets/build-dashboard.ts')).statusCode).toBe(404);
+    expect((await inject('GET', '/assets/../../package.json')).statusCode).toBe(404);
+    expect((await inject('GET', '/vendor/uplot/uPlot.iife.min.js')).statusCode).toBe(404);
   });
 });
 

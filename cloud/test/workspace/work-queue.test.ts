@@ -79,8 +79,8 @@ describe('work queue', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Choose a new password to go on' }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
-    await page.getByLabel('Current password').fill('temporary password 1');
-    await page.getByLabel('New password').fill('my own long password 2');
+    await page.getByLabel('Current password', { exact: true }).fill('temporary password 1');
+    await page.getByLabel('New password', { exact: true }).fill('my own long password 2');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByRole('heading', { name: 'Work queue' }).waitFor();
     expect(await page.getByTestId('who').textContent()).toContain('Temp Coordinator');

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { createStaffUser } from '../../src/api/auth/staff-users.ts';
-import { ensureOrganisation } from '../../src/repositories/organisations.ts';
+import { ensureOrganisation, updateOrganisationSettings } from '../../src/repositories/organisations.ts';
 import { saveDemoCarePlans } from '../../../scripts/demo/demo-care-plans.ts';
 import { evaluateDemoClinic } from '../../../scripts/demo/demo-clinical.ts';
 import { DEMO_ORG_SLUG, type DemoCap } from '../../../scripts/demo/demo-fleet.ts';
@@ -42,13 +42,13 @@ export interface Workspace {
   fleet: DemoCap[];
   clinician: SignIn;
   coordinator: SignIn;
-  /** A support engineer of the fleet operator (sees caps, never patients). */
+  /** A support engineer of the fleet operator (pillcap-ops, settings.operator: every clinic's caps, never patients). */
   support: SignIn;
   browser: Browser;
   /** A fresh browser context (its own cookies) with a page, in the clinic's zone. */
   newPage(options?: { timezoneId?: string }): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
   signIn(page: Page, who: SignIn, path?: string): Promise<void>;
-  /** Saves a full-page screenshot as <name>.png in the screenshot directory and returns its path. */
+  /** Saves <name>.png (the window, as staff see it first) and <name>-full.png (the whole page) in the screenshot directory; returns the first's path. */
   screenshot(page: Page, name: string): Promise<string>;
   /** axe-core's serious and critical violations on the page as it is now. */
   seriousViolations(page: Page): Promise<{ id: string; impact: string | null | undefined; help: string; nodes: string[] }[]>;
@@ -64,7 +64,9 @@ export async function startWorkspace(options: { caps?: number; days?: number } =
   const db = system.db;
   const { organisation } = await ensureOrganisation(db, DEMO_ORG_SLUG);
   const staff = await db.transaction((tx) => createDemoStaff(tx, organisation.id));
+  // the fleet operator: its support staff see every clinic's caps (cloud/src/api/scope.ts)
   const { organisation: ops } = await ensureOrganisation(db, 'pillcap-ops');
+  await updateOrganisationSettings(db, ops.id, { operator: true });
   const supportUser = await createStaffUser(db, { orgId: ops.id, name: 'Riley Support', email: 'riley.support@pillcap-ops.example', role: 'support', password: SUPPORT_PASSWORD });
 
   const state = newDemoState({ nowMs: Date.now(), caps: options.caps ?? 20, days: options.days ?? 20 });
@@ -110,7 +112,8 @@ export async function startWorkspace(options: { caps?: number; days?: number } =
     },
     async screenshot(page, name) {
       const path = join(screenshotDir, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path });
+      await page.screenshot({ path: join(screenshotDir, `${name}-full.png`), fullPage: true });
       return path;
     },
     async seriousViolations(page) {

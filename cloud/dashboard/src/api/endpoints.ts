@@ -10,6 +10,8 @@ import type * as billing from '../../../src/api/routes/billing/schemas.ts';
 import type * as carePlans from '../../../src/api/routes/care-plans/schemas.ts';
 import type * as work from '../../../src/api/routes/clinical-work/schemas.ts';
 import type * as devices from '../../../src/api/routes/devices/schemas.ts';
+import type * as enrolment from '../../../src/api/routes/enrolment/schemas.ts';
+import type * as fleet from '../../../src/api/routes/fleet/schemas.ts';
 import type * as patients from '../../../src/api/routes/patients/schemas.ts';
 import type * as program from '../../../src/api/routes/program/schemas.ts';
 import type * as reports from '../../../src/api/routes/reports/schemas.ts';
@@ -53,7 +55,11 @@ export type CarePlan = Out<typeof carePlans.CarePlan>;
 export type StaffUser = Out<typeof users.StaffUser>;
 export type Diagnostics = Out<typeof support.Diagnostics>;
 export type Device = Out<typeof devices.Device>;
+export type DeviceDetail = Out<typeof devices.DeviceDetail>;
 export type Report = Out<typeof reports.Report>;
+export type ReportRow = Out<typeof reports.ReportRow>;
+export type PeriodEvidence = Out<typeof reports.PeriodEvidence>;
+export type Activation = Out<typeof enrolment.Activation>;
 export type Metrics = Out<typeof program.Metrics>;
 export type Documentation = Out<typeof billing.Documentation>;
 
@@ -100,6 +106,12 @@ export const endpoints = {
   carePlan: def<Out<typeof carePlans.CarePlan>>()('GET', '/v1/patients/:patientId/care-plan'),
   saveCarePlan: def<Out<typeof carePlans.CarePlan>, In<typeof carePlans.CarePlanBody>>()('PUT', '/v1/patients/:patientId/care-plan'),
   devices: def<Out<typeof devices.DeviceList>, NoBody, In<typeof devices.ListDevicesQuery>>()('GET', '/v1/devices'),
+  stockCaps: def<Out<typeof enrolment.StockList>, NoBody, In<typeof enrolment.StockQuery>>()('GET', '/v1/stock/caps'),
+  capShipments: def<Out<typeof enrolment.ShipmentList>>()('GET', '/v1/patients/:patientId/cap-shipments'),
+  requestCapShipment: def<Out<typeof enrolment.CapShipment>, In<typeof enrolment.ShipmentBody>>()('POST', '/v1/patients/:patientId/cap-shipments'),
+  activation: def<Out<typeof enrolment.Activation>>()('GET', '/v1/patients/:patientId/activation'),
+  pendingEnrolments: def<Out<typeof enrolment.PendingEnrolments>, NoBody, In<typeof enrolment.PendingQuery>>()('GET', '/v1/enrolments/pending'),
+  device: def<Out<typeof devices.DeviceDetail>>()('GET', '/v1/devices/:serial'),
 
   // the patient's data and billing
   calendar: def<Out<typeof billing.Calendar>, NoBody, In<typeof billing.CalendarQuery>>()('GET', '/v1/patients/:patientId/monitored-days'),
@@ -120,6 +132,7 @@ export const endpoints = {
   // support
   diagnostics: def<Out<typeof support.Diagnostics>, NoBody, In<typeof support.DiagnosticsQuery>>()('GET', '/v1/devices/:serial/diagnostics'),
   sendCommand: def<Out<typeof support.CommandAccepted>, In<typeof support.SendCommandBody>>()('POST', '/v1/devices/:serial/commands'),
+  fleet: def<Out<typeof fleet.Fleet>, NoBody, In<typeof fleet.FleetQuery>>()('GET', '/v1/support/fleet'),
 } as const;
 
 export type Endpoints = typeof endpoints;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DASHBOARD_DIST, DASHBOARD_PUBLIC, ensureDashboardBuilt } from '../../../dashboard/build/build-dashboard.ts';
 
 /** First path segments the workspace routes in the browser (cloud/dashboard/src/routes.ts). */
-export const CLIENT_ROUTE_ROOTS = ['patients', 'enrol', 'billing', 'program', 'support', 'sign-in', 'account'] as const;
+export const CLIENT_ROUTE_ROOTS = ['patients', 'enrol', 'billing', 'program', 'support', 'units', 'sign-in', 'account'] as const;
 
 export async function dashboardPlugin(app: FastifyInstance): Promise<void> {
   await ensureDashboardBuilt();

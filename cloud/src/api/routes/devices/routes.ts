@@ -13,8 +13,9 @@ import { CLINICAL_ROLES, auditActor } from '../../auth/roles.ts';
 import { ApiError, conflict, notFound, unprocessable } from '../../errors.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { deviceInScope } from '../../scope.ts';
+import { capHealth } from '../../../support/cap-health.ts';
 import { ErrorBody, SerialParams, iso } from '../common-schemas.ts';
-import { Device, DeviceList, ListDevicesQuery, RegisterDeviceBody, ShipDeviceBody } from './schemas.ts';
+import { Device, DeviceDetail, DeviceList, ListDevicesQuery, RegisterDeviceBody, ShipDeviceBody } from './schemas.ts';
 
 const toDevice = (d: DeviceSummary) => ({ ...d, registeredAt: iso(d.registeredAt)!, lastSeenAt: iso(d.lastSeenAt) });
 
@@ -71,12 +72,12 @@ export async function deviceRoutes(app: FastifyInstance): Promise<void> {
   r.get(
     '/devices/:serial',
     {
-      schema: { tags: ['manufacturing', 'support', 'clinic'], summary: 'One unit', params: SerialParams, response: { 200: Device, 404: ErrorBody } },
+      schema: { tags: ['manufacturing', 'support', 'clinic'], summary: 'One unit, with its health (last report, battery, signal)', params: SerialParams, response: { 200: DeviceDetail, 404: ErrorBody } },
       config: { roles: ['manufacturing', 'support', ...CLINICAL_ROLES] },
     },
     async (request) => {
       const device = await deviceInScope(app.db, principalOf(request), request.params.serial);
-      return toDevice((await getDeviceSummary(app.db, device.id))!);
+      return { ...toDevice((await getDeviceSummary(app.db, device.id))!), health: await capHealth(app.db, device.id) };
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNAL_BANDS } from '../../../support/cap-health.ts';
 import { Serial, Timestamp } from '../common-schemas.ts';
 
 export const FactoryStep = z.object({
@@ -36,6 +37,16 @@ export const Device = z.object({
   lastSeenAt: z.string().nullable(),
   organisation: z.string().nullable(),
   assigned: z.boolean(),
+});
+
+/** One unit with its health for clinic staff: last report, battery and signal band (no field diagnostics). */
+export const DeviceDetail = Device.extend({
+  health: z.object({
+    lastHeartbeatAt: z.string().nullable(),
+    batteryPct: z.number().nullable(),
+    batteryLow: z.boolean(),
+    signal: z.enum(SIGNAL_BANDS),
+  }),
 });
 
 export const DeviceList = z.object({ devices: z.array(Device), next: z.string().nullable() });

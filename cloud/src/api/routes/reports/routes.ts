@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { buildMonthlyReport, markExported } from '../../../billing/monthly-report.ts';
 import { listExports } from '../../../billing/billing-repository.ts';
-import { CLINICAL_ROLES } from '../../auth/roles.ts';
+import { CLINICAL_ROLES, auditActor } from '../../auth/roles.ts';
 import { principalOf } from '../../plugins/auth.ts';
 import { iso } from '../common-schemas.ts';
 import { ExportList, Report, ReportParams, ReportQuery } from './schemas.ts';
@@ -40,7 +40,8 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const result = await markExported(app.db, principal.orgId, request.params.month, `token:${principal.tokenId}`);
+      // attributed to the person when there is one (a session's id means nothing in the list of past exports)
+      const result = await markExported(app.db, principal.orgId, request.params.month, auditActor(principal).actor);
       reply.code(201).header('x-export-id', String(result.exportId));
       if (request.query.format === 'csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="billing-${principal.orgSlug}-${request.params.month}-export-${result.exportId}.csv"`).send(result.csv);
