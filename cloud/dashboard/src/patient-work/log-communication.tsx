@@ -14,6 +14,7 @@ import type { PatientWorkProps } from './patient-work-props.ts';
 import { announceWorkRecorded, useWorkRecorded } from './work-events.ts';
 import type { CommunicationRow } from './work-types.ts';
 import { instantFromLocal, localInputValue } from './zoned-time.ts';
+import { ZonedDateTimeField } from './zoned-date-time-field.tsx';
 
 type Modality = In<typeof billing.CommunicationBody>['modality'];
 const MODALITY_LABEL: Readonly<Record<Modality, string>> = { phone: 'Phone call', video: 'Video call' };
@@ -116,18 +117,7 @@ export function LogCommunication({ patient, month, onChanged }: PatientWorkProps
               ))}
             </select>
           </div>
-          <div class="field">
-            <label for={id('at')}>Call began</label>
-            <input
-              id={id('at')}
-              type="datetime-local"
-              required
-              value={at}
-              max={localInputValue(new Date(), patient.timeZone)}
-              aria-describedby={id('zone')}
-              onInput={(e) => setAt(e.currentTarget.value)}
-            />
-          </div>
+          <ZonedDateTimeField id={id('at')} label="Call began" value={at} timeZone={patient.timeZone} describedBy={id('zone')} onInput={setAt} />
           <div class="field">
             <label for={id('minutes')}>Minutes</label>
             <input id={id('minutes')} type="number" inputMode="numeric" min={1} max={1440} step={1} required value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />

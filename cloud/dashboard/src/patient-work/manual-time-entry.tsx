@@ -9,7 +9,8 @@ import { endpoints, type Patient, type TimeCategory } from '../api/endpoints.ts'
 import { ErrorNotice } from '../components/status.tsx';
 import { formatTimeWithZone } from '../components/format.ts';
 import { TIME_CATEGORIES, TIME_CATEGORY_LABEL, isTimeCategory } from './time-category-labels.ts';
-import { instantFromLocal, localInputValue } from './zoned-time.ts';
+import { instantFromLocal } from './zoned-time.ts';
+import { ZonedDateTimeField } from './zoned-date-time-field.tsx';
 import { announceWorkRecorded } from './work-events.ts';
 
 /** The API accepts a little clock skew; beyond it an entry ending in the future is a typo. */
@@ -67,18 +68,7 @@ export function ManualTimeEntry({ patient, onRecorded }: { patient: Patient; onR
     >
       <h3 id={id('title')}>Add time by hand</h3>
       <div class="row">
-        <div class="field">
-          <label for={id('started')}>Began at</label>
-          <input
-            id={id('started')}
-            type="datetime-local"
-            required
-            value={startedAt}
-            max={localInputValue(new Date(), patient.timeZone)}
-            aria-describedby={id('zone')}
-            onInput={(e) => setStartedAt(e.currentTarget.value)}
-          />
-        </div>
+        <ZonedDateTimeField id={id('started')} label="Began at" value={startedAt} timeZone={patient.timeZone} describedBy={id('zone')} onInput={setStartedAt} />
         <div class="field">
           <label for={id('minutes')}>Minutes</label>
           <input id={id('minutes')} type="number" inputMode="numeric" min={1} max={1440} step={1} required value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />

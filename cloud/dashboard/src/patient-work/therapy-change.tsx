@@ -13,6 +13,7 @@ import type { PatientWorkProps } from './patient-work-props.ts';
 import { announceWorkRecorded, useWorkRecorded } from './work-events.ts';
 import type { TherapyChangeRow } from './work-types.ts';
 import { instantFromLocal, localInputValue } from './zoned-time.ts';
+import { ZonedDateTimeField } from './zoned-date-time-field.tsx';
 
 /** The API refuses a change dated more than this in the future. */
 const FUTURE_SLACK_MS = 5 * 60_000;
@@ -112,18 +113,7 @@ export function TherapyChangeForm({ patient, month, onChanged }: PatientWorkProp
           <textarea id={id('why')} required maxLength={2000} value={why} placeholder="e.g. evening doses missed 5 of 14 days" onInput={(e) => setWhy(e.currentTarget.value)} />
         </div>
         <div class="row">
-          <div class="field">
-            <label for={id('at')}>Changed at</label>
-            <input
-              id={id('at')}
-              type="datetime-local"
-              required
-              value={at}
-              max={localInputValue(new Date(), patient.timeZone)}
-              aria-describedby={id('zone')}
-              onInput={(e) => setAt(e.currentTarget.value)}
-            />
-          </div>
+          <ZonedDateTimeField id={id('at')} label="Changed at" value={at} timeZone={patient.timeZone} describedBy={id('zone')} onInput={setAt} />
           <div class="field grow">
             <label for={id('alert')}>Prompted by alert (optional)</label>
             <select id={id('alert')} value={alertId} onChange={(e) => setAlertId(e.currentTarget.value)} disabled={alerts.loading && !alerts.data}>
